@@ -1,0 +1,26 @@
+"""Entry point of the ``seig`` console script: imports every command module, then runs the app."""
+
+from __future__ import annotations
+
+import sys
+
+from seig_search.cli.app import app, err_console
+from seig_search.errors import SeigError
+
+# Command modules register themselves on `app` when imported.
+from seig_search.cli import render_cmd  # noqa: F401,E402  (seig render, seig check)
+
+
+def main() -> None:
+    try:
+        app()
+    except SeigError as error:  # errors raised outside a command's own handling
+        err_console.print(f"[bold red]error:[/] {error}", highlight=False)
+        sys.exit(error.exit_code)
+    except KeyboardInterrupt:
+        err_console.print("interrupted")
+        sys.exit(130)
+
+
+if __name__ == "__main__":
+    main()
