@@ -8,7 +8,8 @@ from seig_search.cli.app import app, err_console
 from seig_search.errors import SeigError
 
 # Command modules register themselves on `app` when imported.
-from seig_search.cli import render_cmd  # noqa: F401,E402  (seig render, seig check)
+from seig_search.cli import render_cmd  # noqa: F401,E402  (seig render)
+from seig_search.cli import check_cmd  # noqa: F401,E402  (seig check)
 
 
 def main() -> None:
