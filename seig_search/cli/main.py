@@ -7,9 +7,7 @@ import sys
 from seig_search.cli.app import app, err_console
 from seig_search.errors import SeigError
 
-# Command modules register themselves on `app` when imported.
-from seig_search.cli import render_cmd  # noqa: F401,E402  (seig render)
-from seig_search.cli import check_cmd  # noqa: F401,E402  (seig check)
+# Command modules register themselves on `app` when imported: one line per module.
 
 
 def main() -> None:
