@@ -83,3 +83,23 @@ class SearchStateError(SeigError):
     """A search log or output folder cannot be resumed."""
 
     exit_code = 8
+
+
+class ReportError(SeigError):
+    """The HTML report could not be written or checked."""
+
+    exit_code = 9
+
+
+class BrowserError(ReportError):
+    """Headless Chromium could not be started or did not answer."""
+
+
+class ExportError(SeigError):
+    """scene.blend, scene.glb or scene.py could not be written or failed verification."""
+
+    exit_code = 10
+
+    def __init__(self, message: str, checks: list | None = None) -> None:  # list[exports.ExportCheck]
+        super().__init__(message)
+        self.checks = list(checks or [])

@@ -8,6 +8,7 @@ from seig_search.cli.app import app, err_console
 from seig_search.errors import SeigError
 
 # Command modules register themselves on `app` when imported: one line per module.
+import seig_search.cli.report_cmd  # noqa: F401  (seig report)
 
 
 def main() -> None:

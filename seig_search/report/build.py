@@ -1,0 +1,272 @@
+"""Assemble the report page of one run, and the index page of a folder of runs."""
+
+from __future__ import annotations
+
+import json
+import math
+from dataclasses import dataclass
+from importlib import resources
+from pathlib import Path
+from typing import Any
+
+import jinja2
+from pygments import highlight
+from pygments.formatters import HtmlFormatter
+from pygments.lexers import PythonLexer
+
+from seig_search.errors import ConfigError, SearchStateError
+from seig_search.report import figures
+from seig_search.report.collect import LogEntry, RunData, collect_run, is_run_dir
+
+DEFAULT_BEAM = 4
+REPORT_NAME = "report.html"
+
+
+@dataclass(frozen=True)
+class Picture:
+    label: str
+    uri: str
+    caption: str = ""
+
+
+def _environment() -> jinja2.Environment:
+    templates = resources.files("seig_search.report") / "templates"
+    env = jinja2.Environment(
+        loader=jinja2.FunctionLoader(lambda name: (templates / name).read_text(encoding="utf-8")),
+        autoescape=True,
+        undefined=jinja2.StrictUndefined,
+        trim_blocks=True,
+        lstrip_blocks=True,
+    )
+    env.filters["num"] = _fmt_number
+    return env
+
+
+def _fmt_number(value: Any) -> str:
+    if isinstance(value, bool) or not isinstance(value, (int, float)):
+        return str(value)
+    if isinstance(value, int):
+        return f"{value:,}"
+    if not math.isfinite(value):
+        return "failed" if value < 0 else str(value)
+    return f"{value:.4g}"
+
+
+def _find_key(tree: Any, key: str) -> Any:
+    """First value stored under ``key`` anywhere in nested dicts (configs nest differently per preset)."""
+    if isinstance(tree, dict):
+        if key in tree:
+            return tree[key]
+        for value in tree.values():
+            found = _find_key(value, key)
+            if found is not None:
+                return found
+    return None
+
+
+def _flatten(tree: Any, prefix: str = "", skip: tuple[str, ...] = ()) -> list[tuple[str, Any]]:
+    """Scalar leaves of nested dicts as ("a.b", value) rows."""
+    rows: list[tuple[str, Any]] = []
+    if isinstance(tree, dict):
+        for key, value in tree.items():
+            if not prefix and key in skip:
+                continue
+            rows.extend(_flatten(value, f"{prefix}{key}.", skip))
+    elif isinstance(tree, (str, int, float, bool)) or tree is None:
+        rows.append((prefix.rstrip("."), tree))
+    elif isinstance(tree, list) and len(tree) <= 8 and all(isinstance(v, (int, float, str)) for v in tree):
+        rows.append((prefix.rstrip("."), ", ".join(_fmt_number(v) for v in tree)))
+    return rows
+
+
+def _survivors(data: RunData, stage: str, beam: int) -> tuple[list[LogEntry], bool]:
+    """The beam kept after a stage: flagged in the log when the search says so, else the top ``beam`` programs."""
+    entries = [e for e in data.log if e.stage == stage]
+    flagged = [e for e in entries if e.survivor]
+    if any(e.survivor is not None for e in entries):
+        last_round = max((e.round for e in flagged), default=0)
+        return sorted([e for e in flagged if e.round == last_round], key=lambda e: -e.score), False
+    best: dict[str, LogEntry] = {}
+    for entry in entries:
+        if math.isfinite(entry.score) and (entry.hash not in best or entry.score > best[entry.hash].score):
+            best[entry.hash] = entry
+    return sorted(best.values(), key=lambda e: -e.score)[:beam], True
+
+
+def _stage_rows(data: RunData, target: Any) -> list[dict[str, Any]]:
+    rows = []
+    folders = {s.stage: s for s in data.stages}
+    for stage in data.stage_order():
+        entries = [e for e in data.log if e.stage == stage]
+        scores = [e.score for e in entries if math.isfinite(e.score)]
+        folder = folders.get(stage)
+        row: dict[str, Any] = {
+            "stage": stage,
+            "renders": len(entries),
+            "failures": sum(1 for e in entries if e.failure),
+            "best": max(scores) if scores else None,
+            "rounds": len({e.round for e in entries}),
+            "render_s": sum(sum(e.timing.values()) for e in entries),
+            "image": None,
+            "heat": None,
+            "diff": None,
+            "program": None,
+        }
+        if folder is not None and folder.image is not None:
+            render = figures.load_srgb(folder.image)
+            row["image"] = figures.png_data_uri(render)
+            if target is not None:
+                diff, mean = figures.difference(target, render)
+                row["heat"], row["diff"] = figures.png_data_uri(figures.heatmap(diff)), mean
+        if folder is not None and folder.program is not None:
+            row["program"] = folder.program.relative_to(data.out_dir).as_posix()
+        rows.append(row)
+    return rows
+
+
+def _failure_kinds(log: list[LogEntry]) -> dict[str, int]:
+    kinds: dict[str, int] = {}
+    for entry in log:
+        if entry.failure:
+            kind = str(entry.failure.get("kind", "unknown"))
+            kinds[kind] = kinds.get(kind, 0) + 1
+    return dict(sorted(kinds.items(), key=lambda kv: -kv[1]))
+
+
+def _program_html(source: str | None) -> tuple[str, str]:
+    if source is None:
+        return "", ""
+    formatter = HtmlFormatter(linenos="table", cssclass="code", wrapcode=True)
+    return highlight(source, PythonLexer(), formatter), formatter.get_style_defs(".code")
+
+
+def _background(data: RunData) -> tuple[float, float, float]:
+    value = _find_key(data.run, "background")
+    if isinstance(value, (list, tuple)) and len(value) >= 3 and all(isinstance(v, (int, float)) for v in value[:3]):
+        return float(value[0]), float(value[1]), float(value[2])
+    return (1.0, 1.0, 1.0)
+
+
+def render_run_page(data: RunData) -> str:
+    """The HTML text of one run's report."""
+    target = figures.load_srgb(data.target, _background(data)) if data.target else None
+    render = figures.load_srgb(data.render) if data.render else None
+    headline: list[Picture] = []
+    final_diff = None
+    if target is not None:
+        headline.append(Picture("target", figures.png_data_uri(target), f"{target.shape[1]}x{target.shape[0]}"))
+    if render is not None:
+        headline.append(Picture("final render", figures.png_data_uri(render), f"{render.shape[1]}x{render.shape[0]}"))
+    if target is not None and render is not None:
+        diff, final_diff = figures.difference(target, render)
+        headline.append(Picture("difference", figures.png_data_uri(figures.heatmap(diff)), f"mean {final_diff:.3f}"))
+    beam = _find_key(data.run, "beam_width") or _find_key(data.run, "beam") or DEFAULT_BEAM
+    beam = int(beam) if isinstance(beam, (int, float)) and not isinstance(beam, bool) else DEFAULT_BEAM
+    survivors = []
+    for stage in data.stage_order():
+        rows, derived = _survivors(data, stage, beam)
+        if rows:
+            survivors.append({"stage": stage, "rows": rows, "derived": derived})
+    program_html, program_css = _program_html(data.program)
+    scores = [e.score for e in data.log if math.isfinite(e.score)]
+    vlm = data.metrics.get("vlm") if isinstance(data.metrics.get("vlm"), dict) else None
+    timings = [(k, v) for k, v in _flatten(data.metrics.get("timings") or data.metrics.get("timing") or {})]
+    timings += [(f"run.{k}", v) for k, v in _flatten(data.run.get("timings") or {})]
+    context = {
+        "title": f"seig report: {data.name}",
+        "name": data.name,
+        "finished": data.render is not None and data.program is not None and (data.out_dir / "scene.py").is_file(),
+        "headline": headline,
+        "final_diff": final_diff,
+        "final_score": _find_key(data.metrics, "score") if _find_key(data.metrics, "score") is not None else (max(scores) if scores else None),
+        "renders": len(data.log),
+        "failures": sum(1 for e in data.log if e.failure),
+        "failure_kinds": _failure_kinds(data.log),
+        "stages": _stage_rows(data, target),
+        "curves": figures.curves_uri(data.log, data.stage_order()),
+        "survivors": survivors,
+        "beam": beam,
+        "metrics": _flatten(data.metrics, skip=("vlm", "timings", "timing")),
+        "vlm": _flatten(vlm) if vlm else [],
+        "timings": timings,
+        "run_json": json.dumps(data.run, indent=2, sort_keys=True, default=str) if data.run else "",
+        "program_html": program_html,
+        "program_css": program_css,
+        "exports": {name: path.name for name, path in data.exports.items()},
+        "log_errors": data.log_errors,
+        "heatmap_max": figures.HEATMAP_MAX,
+    }
+    return _environment().get_template("report.html.j2").render(**context)
+
+
+def write_report(out_dir: Path | str) -> Path:
+    """Write ``report.html`` into a run folder and return its path."""
+    out_dir = Path(out_dir)
+    data = collect_run(out_dir)
+    path = out_dir / REPORT_NAME
+    path.write_text(render_run_page(data), encoding="utf-8")
+    return path
+
+
+def find_runs(root: Path, max_depth: int = 3) -> list[Path]:
+    """Run folders under ``root`` (not descending into a run folder), sorted by path."""
+    runs: list[Path] = []
+
+    def walk(folder: Path, depth: int) -> None:
+        for child in sorted(p for p in folder.iterdir() if p.is_dir() and not p.name.startswith(".")):
+            if is_run_dir(child):
+                runs.append(child)
+            elif depth < max_depth:
+                walk(child, depth + 1)
+
+    walk(root, 1)
+    return runs
+
+
+def write_index(root: Path | str) -> Path:
+    """Write each run's report, and ``report.html`` in ``root`` linking all of them (bench and batch folders)."""
+    root = Path(root)
+    if not root.is_dir():
+        raise ConfigError(f"{root} is not a folder")
+    runs = find_runs(root)
+    if not runs:
+        raise SearchStateError(f"{root} holds no seig output folders")
+    rows = []
+    for run_dir in runs:
+        report = write_report(run_dir)
+        data = collect_run(run_dir)
+        scores = [e.score for e in data.log if math.isfinite(e.score)]
+        score = _find_key(data.metrics, "score")
+        rows.append(
+            {
+                "name": run_dir.relative_to(root).as_posix(),
+                "href": report.relative_to(root).as_posix(),
+                "target": figures.png_data_uri(_thumb(data.target)) if data.target else None,
+                "render": figures.png_data_uri(_thumb(data.render)) if data.render else None,
+                "score": score if score is not None else (max(scores) if scores else None),
+                "renders": len(data.log),
+                "failures": sum(1 for e in data.log if e.failure),
+                "finished": (run_dir / "scene.py").is_file() and data.render is not None,
+                "metrics": [(k, v) for k, v in _flatten(data.metrics, skip=("vlm", "timings", "timing")) if k != "score"][:6],
+            }
+        )
+    page = _environment().get_template("index.html.j2").render(title=f"seig runs: {root.name}", rows=rows)
+    path = root / REPORT_NAME
+    path.write_text(page, encoding="utf-8")
+    return path
+
+
+def _thumb(path: Path, side: int = 160) -> Any:
+    image = figures.load_srgb(path)
+    scale = side / max(image.shape[:2])
+    return figures.resize_to(image, max(1, round(image.shape[1] * scale)), max(1, round(image.shape[0] * scale)))
+
+
+def build(path: Path | str) -> Path:
+    """``seig report DIR``: a run folder gets its report, a folder of runs gets an index (and every report)."""
+    path = Path(path)
+    if not path.exists():
+        raise ConfigError(f"{path} does not exist")
+    if is_run_dir(path):
+        return write_report(path)
+    return write_index(path)
