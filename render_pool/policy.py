@@ -1,0 +1,363 @@
+"""Static policy check for untrusted scene programs.
+
+A scene program is Python written by a VLM or a person, run inside a sandboxed Blender worker. This AST
+check is the first of two layers (the OS sandbox is the second, see docs/security.md): it rejects programs
+that reach for the ways out that Python and bpy offer (imports, code-executing builtins, text blocks run as
+modules, file operators, handlers, drivers, library loading, file paths).
+
+The check is name-based on purpose: a forbidden attribute NAME is rejected whatever expression it hangs
+off, so aliasing (``o = bpy.ops; o.wm...``) gains nothing. Where a name is too common to forbid outright
+(``bpy.ops.scene`` vs ``context.scene``) the ``bpy.ops`` chain is also checked against an allowlist.
+
+The rules are data (:data:`RULES`, :data:`FORBIDDEN_ATTRIBUTES`, ...) so docs and tests can list them.
+"""
+
+from __future__ import annotations
+
+import ast
+import re
+import string
+from dataclasses import dataclass
+
+from seig_search.errors import PolicyViolationError, ProgramError
+
+__all__ = [
+    "ALLOWED_IMPORTS",
+    "ALLOWED_OPS_CATEGORIES",
+    "FORBIDDEN_ATTRIBUTES",
+    "FORBIDDEN_CALLS",
+    "FORBIDDEN_NAMES",
+    "FORBIDDEN_TOKENS",
+    "MAX_SOURCE_CHARS",
+    "PolicyViolation",
+    "ProgramError",
+    "RULES",
+    "check_program",
+    "ensure_allowed",
+]
+
+# Rule name -> why it exists. Every violation carries one of these names.
+RULES: dict[str, str] = {
+    "import": "only bpy, bmesh, mathutils (and their submodules), math and random may be imported; "
+    "everything else (os, sys, subprocess, socket, ctypes, importlib, ...) reaches the machine",
+    "star-import": "`from x import *` binds names the check cannot see",
+    "forbidden-builtin": "builtins that run code, reach attributes by string, open files or expose the "
+    "interpreter (exec, eval, compile, open, getattr, globals, vars, type, ...)",
+    "dunder": "double-underscore names, attributes and strings are the classic way out of any Python "
+    "sandbox (__class__.__subclasses__, __globals__, __builtins__, __import__)",
+    "private-attribute": "single-underscore attributes are internals (random._os, bpy.ops._op_call)",
+    "bpy-module": "bpy.app (handlers, binary path, timers), bpy.utils (execfile, module loaders, "
+    "register_class), bpy.path and bpy.msgbus are not scene building",
+    "text-block": "Blender text blocks run as modules or scripts (bpy.data.texts, as_module, script nodes)",
+    "ops-category": "only bpy.ops categories that edit the scene are allowed; wm, script, text, image, "
+    "render, file, preferences, sound, screen, sequencer, import_*/export_* open, save or run files",
+    "file-io": "loading, saving, linking, packing, baking, presets and anything named like a file path "
+    "touch the file system",
+    "callback": "handlers, timers, message-bus subscriptions, drivers and class registration run code later, "
+    "outside the program",
+    "ui-state": "preferences, window manager, windows, screens and workspaces hold settings that persist "
+    "or run operators",
+    "node-group": "node groups (geometry-node file import, compositor file output) and OSL script shading "
+    "read and write files",
+    "introspection": "frames, code objects, RNA path resolution by string and .format() on computed "
+    "templates reach objects the check cannot see",
+    "path-literal": "a string that looks like a file path has no business in a scene program",
+    "too-large": f"programs are capped in size to keep the check and the worker bounded",
+}
+
+ALLOWED_IMPORTS: frozenset[str] = frozenset({"bpy", "bmesh", "mathutils", "math", "random"})
+
+# bpy.ops categories a scene program may call (checked when the chain starts at bpy.ops).
+ALLOWED_OPS_CATEGORIES: frozenset[str] = frozenset(
+    {"mesh", "object", "transform", "material", "node", "curve", "uv", "collection", "constraint",
+     "world", "texture"}
+)
+
+# bpy.ops categories that are never needed and never collide with an attribute a scene needs: rejected
+# as attribute names whatever the base expression, which defeats aliasing of bpy.ops.
+_DENIED_OPS_NAMES = (
+    "wm script text text_editor image file preferences sound screen sequencer console info ed "
+    "buttons cachefile extensions asset workspace ui ptcache fluid cloth dpaint clip outliner poselib "
+    "palette brush paint paintcurve sculpt sculpt_curves gizmogroup spreadsheet view2d view3d uilist "
+    "marker nla graph anim boid"
+).split()
+
+_NAMES_BY_RULE: dict[str, str] = {
+    "bpy-module": "app utils path msgbus",
+    "text-block": "texts as_module as_string edit_text script scripts bytecode bytecode_hash",
+    "file-io": "load save save_as save_render write reload pack unpack library "
+    "libraries filepath filepath_raw filepath_from_user directory files filename file base_path "
+    "temp_data autopack use_autopack cache_files cache_file cache_directory use_disk_cache "
+    "use_external add_image empty_image_add movieclips sounds sequence_editor sequence_editor_create "
+    "strips sequences new_movie new_sound new_image execfile",
+    "callback": "handlers timers driver_namespace drivers driver driver_add driver_remove expression "
+    "register register_class unregister unregister_class subscribe_rna clear_by_owner",
+    "ui-state": "preferences window_manager window windows screen screens workspace workspaces area areas "
+    "keyconfigs clipboard addons",
+    "node-group": "node_groups node_group compositing_node_group shading_system",
+    "introspection": "path_resolve as_pointer mro gi_frame gi_code cr_frame cr_code ag_frame ag_code "
+    "f_globals f_locals f_builtins f_back f_code tb_frame tb_next co_code co_consts func_globals "
+    "func_code format_map",
+}
+
+# Attribute name -> rule. Applied to every attribute, keyword argument and imported name.
+FORBIDDEN_ATTRIBUTES: dict[str, str] = {
+    **{name: "ops-category" for name in _DENIED_OPS_NAMES},
+    **{name: rule for rule, names in _NAMES_BY_RULE.items() for name in names.split()},
+}
+
+# A name made of '_'-separated words, one of which is here, is rejected too (save_as_mainfile,
+# multires_external_save, camera.preset_add, object.ocean_bake, font.text_paste_from_file, ...).
+FORBIDDEN_TOKENS: dict[str, str] = {
+    **{token: "file-io" for token in (
+        "load save open write read reload pack unpack export exporter import external bake preset "
+        "file files filepath filename directory library libraries play"
+    ).split()},
+    **{token: "text-block" for token in ("script", "scripts")},
+    **{token: "callback" for token in ("handler", "handlers", "timer", "timers", "driver", "drivers",
+                                        "register", "unregister", "subscribe")},
+}
+# Harmless names that contain a forbidden token.
+_TOKEN_EXCEPTIONS: frozenset[str] = frozenset({"pack_islands", "lightmap_pack"})
+
+# Builtins that run code, reach attributes by string or open files: rejected wherever they are read.
+FORBIDDEN_NAMES: frozenset[str] = frozenset(
+    "exec eval compile __import__ open getattr setattr delattr hasattr globals locals vars "
+    "__builtins__ __loader__ __spec__ __file__ __build_class__".split()
+)
+# Builtins that are harmless as variable names (`for input in node.inputs`) but not as values: they read
+# stdin, start a pager or a debugger, or end the worker. Rejected when called or passed around.
+FORBIDDEN_CALLS: frozenset[str] = frozenset(
+    "input help breakpoint exit quit license credits copyright".split()
+)
+
+# Dunder names a program may legitimately read: `if __name__ == "__main__": build()`.
+_ALLOWED_DUNDER_NAMES = frozenset({"__name__"})
+_ALLOWED_DUNDER_STRINGS = frozenset({"__main__"})
+
+MAX_SOURCE_CHARS = 512 * 1024
+
+_PATH_LITERAL = re.compile(
+    r"""^(?:/|~|\\|[A-Za-z]:[\\/]|file:|\.\.?[\\/])      # absolute, home, UNC, drive, URL, relative
+       |(?:^|[\\/])\.\.(?:[\\/]|$)                         # parent-folder step anywhere
+       |\.(?:blend\d?|py|pyc|pyd|so|dll|dylib|sh|bat|exe|osl|oso|abc|usd[acz]?|vdb|obj|fbx|ply|stl|glb|gltf)$""",
+    re.VERBOSE | re.IGNORECASE,
+)
+
+
+@dataclass(frozen=True)
+class PolicyViolation:
+    """One rejected construct: which rule, why, and where (1-based line, 0-based column)."""
+
+    rule: str
+    message: str
+    line: int
+    col: int
+
+    def __str__(self) -> str:
+        return f"line {self.line}: [{self.rule}] {self.message}"
+
+
+def _attribute_rule(name: str) -> str | None:
+    """The rule that forbids attribute (or keyword, or imported) `name`, if any."""
+    if name.startswith("__") and name.endswith("__"):
+        return "dunder"
+    if name.startswith("_"):
+        return "private-attribute"
+    if name in FORBIDDEN_ATTRIBUTES:
+        return FORBIDDEN_ATTRIBUTES[name]
+    if name in _TOKEN_EXCEPTIONS:
+        return None
+    for token in name.lower().split("_"):
+        if token in FORBIDDEN_TOKENS:
+            return FORBIDDEN_TOKENS[token]
+    return None
+
+
+def _import_allowed(module: str) -> bool:
+    return module.split(".")[0] in ALLOWED_IMPORTS
+
+
+def _chain(node: ast.expr) -> list[str] | None:
+    """`a.b.c` -> ["a", "b", "c"]; None when the chain does not start at a plain name."""
+    parts: list[str] = []
+    while isinstance(node, ast.Attribute):
+        parts.append(node.attr)
+        node = node.value
+    if isinstance(node, ast.Name):
+        parts.append(node.id)
+        return parts[::-1]
+    return None
+
+
+class _Checker(ast.NodeVisitor):
+    def __init__(self, tree: ast.AST) -> None:
+        self.parents = {id(child): node for node in ast.walk(tree) for child in ast.iter_child_nodes(node)}
+        self.violations: list[PolicyViolation] = []
+        self.bpy_names: set[str] = set()  # names bound to the bpy module
+        self.ops_names: set[str] = set()  # names bound to bpy.ops
+
+    def flag(self, node: ast.AST, rule: str, message: str) -> None:
+        self.violations.append(
+            PolicyViolation(rule, message, getattr(node, "lineno", 1), getattr(node, "col_offset", 0))
+        )
+
+    def check_name_part(self, node: ast.AST, name: str, what: str) -> bool:
+        """Flag `name` if a rule forbids it; True when flagged."""
+        rule = _attribute_rule(name)
+        if rule is not None:
+            self.flag(node, rule, f"{what} {name!r} is not allowed")
+        return rule is not None
+
+    # imports -------------------------------------------------------------------------------------
+    def visit_Import(self, node: ast.Import) -> None:
+        for alias in node.names:
+            if not _import_allowed(alias.name):
+                self.flag(node, "import", f"import of {alias.name!r} is not allowed")
+                continue
+            for part in alias.name.split(".")[1:]:
+                self.check_name_part(node, part, "module")
+            if alias.name == "bpy.ops" and alias.asname:
+                self.ops_names.add(alias.asname)
+            elif alias.name.split(".")[0] == "bpy" and (alias.asname is None or alias.name == "bpy"):
+                self.bpy_names.add(alias.asname or "bpy")
+
+    def visit_ImportFrom(self, node: ast.ImportFrom) -> None:
+        module = node.module or ""
+        if node.level or not _import_allowed(module):
+            self.flag(node, "import", f"import from {'.' * node.level}{module!r} is not allowed")
+            return
+        for part in module.split(".")[1:]:
+            self.check_name_part(node, part, "module")
+        for alias in node.names:
+            if alias.name == "*":
+                self.flag(node, "star-import", f"'from {module} import *' is not allowed")
+                continue
+            self.check_name_part(node, alias.name, "imported name")
+            if module == "bpy.ops" and alias.name not in ALLOWED_OPS_CATEGORIES:
+                self.flag(node, "ops-category", f"bpy.ops category {alias.name!r} is not allowed")
+            if module == "bpy" and alias.name == "ops":
+                self.ops_names.add(alias.asname or "ops")
+
+    # names and attributes ----------------------------------------------------------------------
+    def visit_Name(self, node: ast.Name) -> None:
+        name = node.id
+        if not isinstance(node.ctx, ast.Load):
+            if name.startswith("__"):
+                self.flag(node, "dunder", f"name {name!r} is not allowed")
+            return
+        if name in FORBIDDEN_NAMES:
+            self.flag(node, "dunder" if name.startswith("__") else "forbidden-builtin",
+                      f"name {name!r} is not allowed")
+        elif name in FORBIDDEN_CALLS and not self._used_as_base(node):
+            self.flag(node, "forbidden-builtin", f"builtin {name!r} is not allowed")
+        elif name.startswith("__") and name not in _ALLOWED_DUNDER_NAMES:
+            self.flag(node, "dunder", f"name {name!r} is not allowed")
+
+    def _used_as_base(self, node: ast.Name) -> bool:
+        """True for `x.attr` and `x[i]`: a variable that merely shadows a builtin's name."""
+        parent = self.parents.get(id(node))
+        return isinstance(parent, (ast.Attribute, ast.Subscript)) and parent.value is node
+
+    def visit_Attribute(self, node: ast.Attribute) -> None:
+        if not self.check_name_part(node, node.attr, "attribute"):
+            chain = _chain(node)
+            category = None
+            if chain is not None and chain[0] in self.bpy_names and len(chain) == 3 and chain[1] == "ops":
+                category = chain[2]
+            elif chain is not None and chain[0] in self.ops_names and len(chain) == 2:
+                category = chain[1]
+            if category is not None and category not in ALLOWED_OPS_CATEGORIES:
+                self.flag(node, "ops-category", f"bpy.ops category {category!r} is not allowed")
+        self.generic_visit(node)
+
+    def visit_Assign(self, node: ast.Assign) -> None:
+        # `x = bpy.ops` / `x = o` makes x an alias of bpy.ops (the name denylist still applies to x.wm).
+        chain = _chain(node.value) if isinstance(node.value, (ast.Attribute, ast.Name)) else None
+        if chain is not None:
+            is_ops = (len(chain) == 2 and chain[0] in self.bpy_names and chain[1] == "ops") or (
+                len(chain) == 1 and chain[0] in self.ops_names)
+            is_bpy = len(chain) == 1 and chain[0] in self.bpy_names
+            for target in node.targets:
+                if isinstance(target, ast.Name):
+                    if is_ops:
+                        self.ops_names.add(target.id)
+                    if is_bpy:
+                        self.bpy_names.add(target.id)
+        self.generic_visit(node)
+
+    def visit_keyword(self, node: ast.keyword) -> None:
+        if node.arg is not None:
+            self.check_name_part(node, node.arg, "keyword argument")
+        self.generic_visit(node)
+
+    def visit_Call(self, node: ast.Call) -> None:
+        func = node.func
+        if isinstance(func, ast.Attribute) and func.attr == "format" and not (
+            isinstance(func.value, ast.Constant) and isinstance(func.value.value, str)
+        ):
+            self.flag(node, "introspection", ".format() on a computed template is not allowed")
+        self.generic_visit(node)
+
+    # definitions -------------------------------------------------------------------------------
+    def _check_def(self, node: ast.FunctionDef | ast.AsyncFunctionDef | ast.ClassDef) -> None:
+        if node.name.startswith("__"):
+            self.flag(node, "dunder", f"definition of {node.name!r} is not allowed")
+        self.generic_visit(node)
+
+    visit_FunctionDef = visit_AsyncFunctionDef = visit_ClassDef = _check_def
+
+    def visit_arg(self, node: ast.arg) -> None:
+        if node.arg.startswith("__"):
+            self.flag(node, "dunder", f"parameter {node.arg!r} is not allowed")
+
+    # literals ----------------------------------------------------------------------------------
+    def visit_Constant(self, node: ast.Constant) -> None:
+        value = node.value
+        if isinstance(value, bytes):
+            value = value.decode("latin-1")
+        if not isinstance(value, str):
+            return
+        if "__" in value and value not in _ALLOWED_DUNDER_STRINGS:
+            self.flag(node, "dunder", f"string containing '__' is not allowed: {value[:40]!r}")
+        elif _PATH_LITERAL.search(value.strip()):
+            self.flag(node, "path-literal", f"string looks like a file path: {value[:60]!r}")
+        if "{" in value:
+            self._check_format_fields(node, value)
+
+    def _check_format_fields(self, node: ast.Constant, value: str) -> None:
+        """`"{0.app}".format(bpy)` walks attributes at run time: apply the attribute rules to its fields."""
+        try:
+            fields = [f for _, f, _, _ in string.Formatter().parse(value) if f]
+        except ValueError:
+            return
+        for field in fields:
+            for part in re.split(r"[.\[\]]", field)[1:]:
+                if part and not part.isdigit():
+                    self.check_name_part(node, part, "format field")
+
+
+def check_program(source: str) -> list[PolicyViolation]:
+    """Every policy violation in `source`, in source order; raises ProgramError if it does not parse."""
+    if len(source) > MAX_SOURCE_CHARS:
+        return [PolicyViolation("too-large", f"program has {len(source)} characters, more than "
+                                f"{MAX_SOURCE_CHARS}", 1, 0)]
+    try:
+        tree = ast.parse(source, filename="<scene program>")
+    except SyntaxError as error:
+        raise ProgramError(f"syntax error: {error.msg}", line=error.lineno) from None
+    except (ValueError, RecursionError, MemoryError) as error:  # NUL bytes, absurd nesting
+        raise ProgramError(f"program cannot be parsed: {error}", line=None) from None
+    checker = _Checker(tree)
+    try:
+        checker.visit(tree)
+    except RecursionError:
+        raise ProgramError("program is nested too deeply to check", line=None) from None
+    return sorted(checker.violations, key=lambda v: (v.line, v.col, v.rule))
+
+
+def ensure_allowed(source: str) -> None:
+    """Raise PolicyViolationError (or ProgramError for syntax errors) unless `source` passes the policy."""
+    violations = check_program(source)
+    if violations:
+        raise PolicyViolationError(violations)
