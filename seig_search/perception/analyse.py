@@ -1,0 +1,71 @@
+"""The perception pipeline: image -> SceneEstimate (background, instances, camera, objects, light)."""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+
+from seig_search.errors import InputImageError
+from seig_search.perception import camera as cam_mod
+from seig_search.perception.background import analyse_background
+from seig_search.perception.colorspace import luminance, srgb_to_linear
+from seig_search.perception.geometry import PinholeCamera
+from seig_search.perception.lighting import estimate_light
+from seig_search.perception.material import estimate_appearance
+from seig_search.perception.place import place_objects
+from seig_search.perception.segment import foreground_mask, segment_instances
+from seig_search.perception.types import Background, SceneEstimate
+
+MAX_OBJECTS = 12
+
+
+def check_image(srgb: np.ndarray) -> None:
+    if not isinstance(srgb, np.ndarray) or srgb.ndim != 3 or srgb.shape[2] != 3:
+        raise InputImageError(f"perception needs an HxWx3 sRGB image, got shape {getattr(srgb, 'shape', None)}")
+    if min(srgb.shape[:2]) < 16:
+        raise InputImageError(f"image too small for perception: {srgb.shape[1]}x{srgb.shape[0]} (need >= 16x16)")
+    if not np.isfinite(srgb).all():
+        raise InputImageError("image contains NaN or infinite values")
+
+
+def _cutout_background(srgb: np.ndarray, alpha: np.ndarray) -> Background:
+    """An RGBA cut-out: no ground, the world is what the image was composited on."""
+    bgpix = srgb[alpha < 0.5]
+    world = tuple(float(v) for v in np.median(bgpix, axis=0)) if bgpix.size else (1.0, 1.0, 1.0)
+    return Background(world_srgb=world, ground_srgb=None, horizon_row=None,  # type: ignore[arg-type]
+                      world_mask=alpha < 0.5)
+
+
+def analyse(srgb: np.ndarray, alpha: np.ndarray | None = None) -> SceneEstimate:
+    """Estimate a scene from one sRGB float image (HxWx3 in [0, 1]), optionally with its alpha."""
+    check_image(srgb)
+    srgb = np.clip(srgb.astype(np.float32), 0.0, 1.0)
+    h, w, _ = srgb.shape
+    use_alpha = alpha is not None and (alpha < 0.5).mean() > 0.01
+    bg = _cutout_background(srgb, alpha) if use_alpha else analyse_background(srgb)
+    fg = foreground_mask(srgb, bg, alpha if use_alpha else None)
+    regions = segment_instances(srgb, fg)[:MAX_OBJECTS]
+    notes: list[str] = []
+    if not regions:
+        notes.append("no foreground object found; the program has ground, camera and light only")
+    camera = cam_mod.initial_camera(bg, w, h)
+    light = estimate_light(srgb, bg, regions, cam_mod.pinhole(camera, w, h))
+    irradiance = light.irradiance
+    objects = [_object(srgb, r, irradiance) for r in regions]
+    camera, objects = place_objects(objects, camera, w, h, occluders=fg)
+    ground_color = None
+    if bg.ground_srgb is not None and bg.ground_mask is not None and bg.ground_mask.any():
+        g_lin = np.median(srgb_to_linear(srgb[bg.ground_mask]), axis=0)
+        ground_color = tuple(float(v) for v in np.clip(g_lin / max(irradiance, 1e-4), 0.0, 1.0))
+    est = SceneEstimate(objects=objects, background=bg, camera=camera, light=light.estimate,
+                        ground_color=ground_color, notes=notes)  # type: ignore[arg-type]
+    return est
+
+
+def _object(srgb, region, irradiance):
+    from seig_search.perception.shape import classify_shape
+    from seig_search.perception.types import ObjectEstimate
+
+    return ObjectEstimate(region=region, shapes=classify_shape(region),
+                          appearance=estimate_appearance(srgb, region, irradiance))
