@@ -1,0 +1,31 @@
+"""The Ray actor: one per worker, each supervising one sandboxed Blender process."""
+
+from __future__ import annotations
+
+import ray
+
+from render_pool.process import WorkerOptions, WorkerProcess
+from render_pool.types import RenderJob, RenderResult
+
+
+class _RenderActor:
+    def __init__(self, options: WorkerOptions) -> None:
+        self.messages: list[str] = []
+        self.worker = WorkerProcess(options, on_message=self._say)
+        self.worker.start()
+
+    def _say(self, text: str) -> None:
+        print(f"[seig render worker] {text}", flush=True)  # reaches the driver where log_to_driver is on
+        self.messages.append(text)
+
+    def info(self) -> dict:
+        return {**self.worker.info, "starts": self.worker.starts, "messages": list(self.messages)}
+
+    def run(self, job: RenderJob) -> RenderResult:
+        return self.worker.run(job)
+
+    def close(self) -> None:
+        self.worker.close()
+
+
+RenderActor = ray.remote(max_restarts=1, max_task_retries=0)(_RenderActor)

@@ -1,0 +1,167 @@
+"""RenderPool: the public entry point. Checks programs in the parent, fans jobs out to Ray actors."""
+
+from __future__ import annotations
+
+import ast
+import os
+import sys
+from collections.abc import Callable, Iterable, Sequence
+
+import ray
+
+from render_pool.actor import RenderActor
+
+from render_pool.process import WorkerOptions
+from render_pool.sandbox import SandboxLimits
+from render_pool.types import RenderJob, RenderResult
+from seig_search.errors import ConfigError, RenderError
+
+ProgressCallback = Callable[[RenderResult], None]
+_IN_FLIGHT_PER_WORKER = 2  # one queued behind the running job hides the actor round trip
+
+
+def _policy_violations(source: str) -> list | None:
+    """The colleague-owned static policy; None when that module is not importable here."""
+    try:
+        from render_pool.policy import check_program
+    except ImportError:
+        return None
+    return check_program(source)
+
+
+def precheck(job: RenderJob, enforce_policy: bool = True) -> RenderResult | None:
+    """Syntax and policy check in the parent; returns the failed result, or None when the job may be sent."""
+    try:
+        ast.parse(job.program, filename="<program>")
+    except SyntaxError as error:
+        return RenderResult.failed(job.job_id, "syntax", f"SyntaxError: {error.msg}", error.lineno)
+    if enforce_policy:
+        violations = _policy_violations(job.program)
+        if violations:
+            text = "; ".join(f"line {v.line}: {v.message}" for v in violations)
+            return RenderResult.failed(job.job_id, "policy", text, violations[0].line)
+    return None
+
+
+class RenderPool:
+    """A pool of sandboxed Blender workers behind Ray actors.
+
+    ``ray_address`` (or RAY_ADDRESS) joins a cluster; otherwise a local Ray is started cheaply. Where the cluster
+    has GPUs (or ``use_gpu=True``), each actor asks for one and Cycles renders there.
+    """
+
+    def __init__(self, num_workers: int = 2, ray_address: str | None = None, *, enforce_policy: bool = True,
+                 use_gpu: bool | None = None, threads: int = 0, max_jobs_per_process: int = 200,
+                 limits: SandboxLimits | None = None, on_message: Callable[[str], None] | None = None) -> None:
+        if not isinstance(num_workers, int) or num_workers < 1:
+            raise ConfigError(f"num_workers must be a positive integer, got {num_workers!r}")
+        self.enforce_policy = enforce_policy
+        self._started_ray = False
+        address = ray_address or os.environ.get("RAY_ADDRESS") or None
+        if not ray.is_initialized():
+            try:
+                if address:
+                    ray.init(address=address, include_dashboard=False, log_to_driver=True)
+                else:
+                    ray.init(num_cpus=max(num_workers, os.cpu_count() or 1), include_dashboard=False,
+                             log_to_driver=False, configure_logging=False)
+            except (ConnectionError, ValueError, RuntimeError) as error:
+                raise RenderError(f"cannot start or join Ray ({address or 'local'}): {error}") from None
+            self._started_ray = True
+        gpus = ray.cluster_resources().get("GPU", 0) if use_gpu is None else (1 if use_gpu else 0)
+        device = "GPU" if gpus >= 1 else "CPU"
+        options = WorkerOptions(device=device, threads=threads, max_jobs=max_jobs_per_process,
+                                limits=limits or SandboxLimits())
+        actor_opts = {"num_cpus": 1, "num_gpus": 1 if device == "GPU" else 0}
+        self.device = device
+        self._actors = [RenderActor.options(**actor_opts).remote(options) for _ in range(num_workers)]
+        try:
+            self.worker_info = ray.get([a.info.remote() for a in self._actors])
+        except ray.exceptions.RayError as error:
+            self.close()
+            raise RenderError(f"render workers failed to start: {error}") from None
+        for info in self.worker_info:
+            for message in info.get("messages", []):
+                (on_message or (lambda text: print(text, file=sys.stderr)))(message)
+
+    @property
+    def num_workers(self) -> int:
+        return len(self._actors)
+
+    def render(self, jobs: Sequence[RenderJob], progress: ProgressCallback | None = None) -> list[RenderResult]:
+        """Render every job; results come back in the order of `jobs`. A job's fault never raises."""
+        if not self._actors:
+            raise RenderError("the render pool is closed")
+        results: list[RenderResult | None] = [None] * len(jobs)
+        pending: list[int] = []
+        for i, job in enumerate(jobs):
+            if not isinstance(job, RenderJob):
+                raise ConfigError(f"jobs[{i}] is a {type(job).__name__}, not a RenderJob")
+            early = precheck(job, self.enforce_policy)
+            if early is None:
+                pending.append(i)
+            else:
+                results[i] = early
+                if progress:
+                    progress(early)
+        self._dispatch(jobs, pending, results, progress)
+        return [r for r in results if r is not None]
+
+    def _dispatch(self, jobs: Sequence[RenderJob], pending: list[int], results: list, progress) -> None:
+        queue = list(reversed(pending))
+        in_flight: dict[ray.ObjectRef, tuple[int, int]] = {}  # ref -> (job index, actor index)
+        load = [0] * len(self._actors)
+
+        def submit(actor_index: int) -> None:
+            i = queue.pop()
+            ref = self._actors[actor_index].run.remote(jobs[i])
+            in_flight[ref] = (i, actor_index)
+            load[actor_index] += 1
+
+        for _ in range(_IN_FLIGHT_PER_WORKER):
+            for a in range(len(self._actors)):
+                if queue:
+                    submit(a)
+        while in_flight:
+            done, _ = ray.wait(list(in_flight), num_returns=1)
+            i, a = in_flight.pop(done[0])
+            load[a] -= 1
+            try:
+                result = ray.get(done[0])
+            except ray.exceptions.RayError as error:  # the actor itself died; Ray restarts it once
+                result = RenderResult.failed(jobs[i].job_id, "crash", f"render actor failed: {error}")
+            results[i] = result
+            if progress:
+                progress(result)
+            if queue:
+                submit(a)
+
+    def render_one(self, job: RenderJob) -> RenderResult:
+        return self.render([job])[0]
+
+    def close(self) -> None:
+        """Stop every worker process and, if this pool started Ray, shut it down."""
+        actors, self._actors = self._actors, []
+        if actors:
+            try:
+                ray.get([a.close.remote() for a in actors], timeout=30)
+            except ray.exceptions.RayError:
+                pass
+            for actor in actors:
+                ray.kill(actor)
+        if self._started_ray and ray.is_initialized():
+            ray.shutdown()
+            self._started_ray = False
+
+    def __enter__(self) -> "RenderPool":
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    def __del__(self) -> None:
+        if getattr(self, "_actors", None) and ray.is_initialized():
+            try:
+                self.close()
+            except Exception:  # noqa: BLE001 - interpreter shutdown
+                pass
