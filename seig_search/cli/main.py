@@ -9,6 +9,7 @@ from seig_search.errors import SeigError
 
 # Command modules register themselves on `app` when imported: one line per module.
 import seig_search.cli.report_cmd  # noqa: F401  (seig report)
+import seig_search.cli.check_cmd  # noqa: F401  (seig check)
 
 
 def main() -> None:
