@@ -32,7 +32,8 @@ def parse_config(config: ScoreConfig | Mapping[str, Any] | None) -> ScoreConfig:
     try:
         return ScoreConfig.model_validate(dict(config))
     except ValidationError as exc:
-        raise ConfigError(f"invalid score config: {exc}") from exc
+        problems = "; ".join(f"{'.'.join(map(str, e['loc'])) or 'config'}: {e['msg']}" for e in exc.errors())
+        raise ConfigError(f"invalid score config: {problems}") from exc
 
 
 class Scorer:

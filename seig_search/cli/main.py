@@ -10,6 +10,7 @@ from seig_search.errors import SeigError
 # Command modules register themselves on `app` when imported: one line per module.
 import seig_search.cli.report_cmd  # noqa: F401  (seig report)
 import seig_search.cli.check_cmd  # noqa: F401  (seig check)
+import seig_search.cli.weights_cmd  # noqa: F401  (seig weights status|fetch)
 
 
 def main() -> None:
