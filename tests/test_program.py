@@ -146,3 +146,16 @@ def test_prelude_passes_the_sandbox_policy() -> None:
     program = render_program(sample_spec())
     assert policy.check_program(PRELUDE) == []
     assert policy.check_program(program) == []
+
+
+def test_dialect_doc_example_builds(tmp_path: Path) -> None:
+    doc = (Path(__file__).resolve().parents[1] / "docs" / "dialect.md").read_text()
+    example = doc.split("```python\n", 1)[1].split("```", 1)[0]
+    program = SceneProgram.from_partial(example)
+    assert program.section("lighting") in example
+    path = tmp_path / "example.py"
+    path.write_text(program.source)
+    built = run_in_blender(path)
+    assert sorted(built["objects"]) == ["ground", "obj0", "obj1", "obj2"]
+    assert built["objects"]["obj2"]["dims"] == pytest.approx([0.6, 0.6, 1.2], abs=1e-4)
+    assert built["lights"]["fill"]["kind"] == "AREA"

@@ -73,6 +73,18 @@ class SceneProgram:
         return cls.from_source(assemble({stage: normalise_section(stage, sections[stage]) for stage in STAGES
                                          if stage in sections}))
 
+    @classmethod
+    def from_partial(cls, text: str) -> "SceneProgram":
+        """A full program from text that defines the four sections but may lack the prelude or build()
+        (what a person or a model usually writes). Everything outside the section functions is dropped."""
+        nodes = section_nodes(parse(text))
+        lines = text.splitlines(keepends=True)
+        sections = {}
+        for stage in STAGES:
+            start, end = _span(nodes[stage])
+            sections[stage] = "".join(lines[start - 1 : end])
+        return cls.from_source(assemble(sections))
+
     @property
     def hash(self) -> str:
         return hashlib.sha256(self.source.encode("utf-8")).hexdigest()
