@@ -46,7 +46,7 @@ Script = Callable[[dict[str, Any], int], Action]
 @dataclass
 class Received:
     path: str
-    headers: dict[str, str]
+    headers: dict[str, str]  # lower-case names
     body: dict[str, Any]
 
 
@@ -145,7 +145,7 @@ class ScriptedVLMServer:
                 body = json.loads(self.rfile.read(length) or b"{}")
                 with double._lock:
                     index = len(double.received)
-                    double.received.append(Received(self.path, dict(self.headers), body))
+                    double.received.append(Received(self.path, {k.lower(): v for k, v in self.headers.items()}, body))
                 action = double.script(body, index)
                 while isinstance(action, Stall):
                     time.sleep(action.seconds)

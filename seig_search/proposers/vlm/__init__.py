@@ -20,7 +20,8 @@ def build_vlm_proposer(
     replay_dir: Path | None = None,
     embedded: Proposer | None = None,
 ) -> Proposer:
-    """A VLMProposer (or a HybridProposer when ``hybrid.enabled`` and an embedded proposer is given).
+    """A VLMProposer, or with ``hybrid.enabled`` a HybridProposer over it and ``embedded`` (default: a new
+    EmbeddedProposer).
 
     ``replay_dir`` answers every call from a recorded run, with no server and no API key;
     ``record_dir`` saves every request and reply. Both raise ConfigError on unusable folders.
@@ -38,6 +39,10 @@ def build_vlm_proposer(
         backend = make_backend(config)
     recorder = Recorder(Path(record_dir)) if record_dir is not None else None
     proposer = VLMProposer(VLMClient(backend, config, recorder))
-    if config.hybrid.enabled and embedded is not None:
-        return HybridProposer(proposer, embedded, config.hybrid.share, config.hybrid.vlm_rounds)
-    return proposer
+    if not config.hybrid.enabled:
+        return proposer
+    if embedded is None:
+        from seig_search.proposers.embedded import EmbeddedProposer
+
+        embedded = EmbeddedProposer()
+    return HybridProposer(proposer, embedded, config.hybrid.share, config.hybrid.vlm_rounds)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 import random
+import sys
 import threading
 import time
 from collections import Counter
@@ -24,22 +25,25 @@ def classify(error: BaseException) -> tuple[str, float | None]:
     """(fault kind, server-suggested delay in seconds or None) for an exception raised by a backend."""
     if isinstance(error, CallFault):
         return error.kind, None
-    import anthropic
-    import openai
+    # only an SDK that is loaded can have raised; importing the other one would cost a second
+    sdks = [sys.modules[name] for name in ("openai", "anthropic") if name in sys.modules]
 
-    if isinstance(error, (openai.APITimeoutError, anthropic.APITimeoutError)):
+    def among(attr: str) -> tuple[type, ...]:
+        return tuple(getattr(sdk, attr) for sdk in sdks)
+
+    if isinstance(error, among("APITimeoutError")):
         return "timeout", None
-    if isinstance(error, (openai.APIConnectionError, anthropic.APIConnectionError)):
+    if isinstance(error, among("APIConnectionError")):
         return "connection", None
-    if isinstance(error, (openai.APIStatusError, anthropic.APIStatusError)):
-        status = int(error.status_code)
+    if isinstance(error, among("APIStatusError")):
+        status = int(getattr(error, "status_code", 0))
         delay = _retry_after(error)
         if status == 429:
             return "rate_limit", delay
         if status >= 500 or status == 408:
             return "server", delay
         return f"http_{status}", None
-    if isinstance(error, (openai.APIError, anthropic.APIError)):
+    if isinstance(error, among("APIError")):
         return "bad_response", None
     return "client_error", None
 

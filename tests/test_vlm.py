@@ -1,0 +1,253 @@
+"""The VLM proposer against scripted OpenAI- and Anthropic-compatible servers (test doubles on 127.0.0.1)."""
+
+from __future__ import annotations
+
+import json
+import logging
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pytest
+
+from doubles.scripted_vlm_server import (
+    Fail,
+    Say,
+    ScriptedVLMServer,
+    Stall,
+    decode_images,
+    free_port,
+    last_user_text,
+    sections_asked,
+)
+from doubles.vlm_scripts import BROKEN_BODY, GOOD, MALICIOUS_BODY, code_reply, good_script
+from render_pool.policy import check_program
+from seig_search.errors import VLMError
+from seig_search.program import SceneProgram
+from seig_search.proposers.base import STAGES, Candidate, Proposer, StageContext, TargetImage
+from seig_search.proposers.vlm import build_vlm_proposer
+
+KEY = "sk-test-secret-0123456789"
+
+
+@pytest.fixture
+def target() -> TargetImage:
+    ramp = np.linspace(0.0, 1.0, 32, dtype=np.float32)
+    srgb = np.stack([np.tile(ramp, (32, 1)), np.tile(ramp[:, None], (1, 32)), np.full((32, 32), 0.4, np.float32)], 2)
+    return TargetImage(srgb=srgb)
+
+
+@pytest.fixture
+def base_program() -> SceneProgram:
+    return SceneProgram.from_sections({name: f"def {name}():\n    {body}\n" for name, body in GOOD.items()})
+
+
+def make(url: str, record: Path | None = None, replay: Path | None = None, **overrides: Any) -> Proposer:
+    config = {"model": "scripted-vlm", "base_url": url, "backoff_s": 0.01, "backoff_max_s": 0.05,
+              "timeout_s": 5.0, "max_retries": 2, "concurrency": 2, "image_side": 64, **overrides}
+    return build_vlm_proposer(config, record, replay)
+
+
+def survivor(program: SceneProgram, target: TargetImage, score: float = 0.3) -> Candidate:
+    return Candidate(program=program.source, hash=program.hash, stage="geometry", round=0, score=score,
+                     srgb=np.clip(target.srgb * 0.6, 0, 1))
+
+
+def ctx(target: TargetImage, stage: str = "geometry", round: int = 1) -> StageContext:
+    return StageContext(stage=stage, sections=(stage,), round=round, target=target)
+
+
+def test_initial_sends_the_target_and_returns_checked_programs(target, monkeypatch, caplog):
+    monkeypatch.setenv("SCRIPTED_VLM_KEY", KEY)
+    caplog.set_level(logging.DEBUG)
+    with ScriptedVLMServer("openai", good_script) as server:
+        proposer = make(server.base_url, api_key_env="SCRIPTED_VLM_KEY", candidates_per_call=2,
+                        prices={"scripted-vlm": {"input_per_mtok": 2.5, "output_per_mtok": 10.0}})
+        proposals = proposer.initial(target, 3, seed=7)
+    assert isinstance(proposer, Proposer)
+    assert len(proposals) == 3 and len({p.program for p in proposals}) == 3
+    for proposal in proposals:
+        program = SceneProgram.from_source(proposal.program)
+        assert check_program(program.source) == []
+        assert 'add_object("obj0", "cube"' in program.section("geometry")
+        assert proposal.parent is None and proposal.note == "vlm"
+    # 3 candidates at 2 per call: two calls, asking n=2 and n=1
+    assert sorted(r.body.get("n", 1) for r in server.received) == [1, 2]
+    first = server.received[0]
+    assert first.path == "/v1/chat/completions"
+    assert first.headers["authorization"] == f"Bearer {KEY}"
+    images = decode_images(first.body)
+    assert len(images) == 1 and images[0].size == (64, 64)
+    assert "Dialect reference" in first.body["messages"][0]["content"]
+    assert sections_asked(first.body) == list(STAGES)
+    totals = proposer.usage_totals()
+    assert totals["calls"] == 2 and totals["input_tokens"] > 0 and totals["output_tokens"] > 0
+    expected = (totals["input_tokens"] * 2.5 + totals["output_tokens"] * 10.0) / 1e6
+    assert totals["cost_usd_estimate"] == pytest.approx(expected, rel=1e-4)
+    assert KEY not in caplog.text
+
+
+def test_propose_marks_the_stage_section_and_changes_only_it(target, base_program):
+    with ScriptedVLMServer("openai", good_script) as server:
+        proposer = make(server.base_url)
+        proposals = proposer.propose(ctx(target), [survivor(base_program, target)], 3, seed=1)
+    assert len(proposals) == 3
+    body = server.received[0].body
+    images = decode_images(body)
+    # target, current render, target | render | difference strip
+    assert [i.size for i in images[:2]] == [(64, 64), (64, 64)] and images[2].size[0] == 3 * 64
+    text = last_user_text(body)
+    assert "# >>> EDIT: geometry() is the only part you may change" in text
+    assert "# <<< END EDIT geometry()" in text
+    assert text.count("# (fixed, for context)") == 3 and "EDIT: materials()" not in text
+    assert "0.3000" in text  # the survivor's score
+    for proposal in proposals:
+        new = SceneProgram.from_source(proposal.program)
+        assert proposal.parent == base_program.hash
+        assert new.section("geometry") != base_program.section("geometry")
+        for stage in ("materials", "composition", "lighting"):
+            assert new.section(stage) == base_program.section(stage)
+
+
+def test_broken_code_gets_one_repair_turn_with_the_error(target, base_program):
+    def script(body: dict, index: int) -> Say:
+        if len(body["messages"]) == 2:  # first attempt: unclosed parenthesis
+            return Say([code_reply({"geometry": BROKEN_BODY}, ["geometry"])])
+        return good_script(body, index)
+
+    with ScriptedVLMServer("openai", script) as server:
+        proposer = make(server.base_url, max_repairs=1)
+        proposals = proposer.propose(ctx(target), [survivor(base_program, target)], 1, seed=1)
+    assert len(proposals) == 1 and proposals[0].note == "vlm repair"
+    repair = server.received[1].body["messages"]
+    assert [m["role"] for m in repair] == ["system", "user", "assistant", "user"]
+    assert BROKEN_BODY in repair[2]["content"]
+    assert "SyntaxError" in last_user_text(server.received[1].body)
+    assert proposer.usage_totals()["faults"] == {"syntax": 1}
+
+
+def test_malicious_code_is_blocked_by_the_policy_and_never_returned(target, base_program):
+    def script(body: dict, index: int) -> Say:
+        return Say([code_reply({"geometry": MALICIOUS_BODY}, ["geometry"])])
+
+    with ScriptedVLMServer("openai", script) as server:
+        proposer = make(server.base_url, max_repairs=1)
+        proposals = proposer.propose(ctx(target), [survivor(base_program, target)], 2, seed=1)
+    assert proposals == []  # the stage keeps its survivors
+    assert len(server.received) == 4  # two samples, each with one repair turn
+    repair_text = last_user_text(server.received[-1].body)
+    assert "sandbox policy" in repair_text and "import os" in repair_text
+    assert proposer.usage_totals()["faults"] == {"policy": 4}
+
+
+@pytest.mark.parametrize("reply,kind", [
+    ("", "empty"),
+    ("I cannot help with rendering, sorry.", "no_code"),
+    ("```javascript\nfunction geometry() { return 1; }\n```", "wrong_language"),
+    ("```python\n" + "# pad\n" * 3000 + "def geometry():\n    pass\n```", "oversized"),
+])
+def test_unusable_replies_are_counted(target, base_program, reply, kind):
+    with ScriptedVLMServer("openai", lambda body, i: Say([reply])) as server:
+        proposer = make(server.base_url, max_reply_chars=4000)
+        assert proposer.propose(ctx(target), [survivor(base_program, target)], 1, seed=1) == []
+    assert proposer.usage_totals()["faults"] == {kind: 1}
+
+
+def test_429_and_500_are_retried_with_backoff(target, base_program):
+    def script(body: dict, index: int):
+        return [Fail(429, retry_after=0.01), Fail(500)][index] if index < 2 else good_script(body, index)
+
+    with ScriptedVLMServer("openai", script) as server:
+        proposer = make(server.base_url, max_retries=3)
+        proposals = proposer.propose(ctx(target), [survivor(base_program, target)], 1, seed=1)
+    assert len(proposals) == 1 and len(server.received) == 3
+    totals = proposer.usage_totals()
+    assert totals["faults"] == {"rate_limit": 1, "server": 1} and totals["calls"] == 1
+
+
+def test_timeouts_and_refused_connections_keep_the_survivors(target, base_program):
+    with ScriptedVLMServer("openai", lambda body, i: Stall(1.5)) as server:
+        slow = make(server.base_url, timeout_s=0.3, max_retries=1)
+        assert slow.propose(ctx(target), [survivor(base_program, target)], 1, seed=1) == []
+    assert slow.usage_totals()["faults"] == {"timeout": 2}
+    refused = make(f"http://127.0.0.1:{free_port()}/v1", max_retries=1)
+    assert refused.propose(ctx(target), [survivor(base_program, target)], 2, seed=1) == []
+    assert refused.usage_totals()["faults"] == {"connection": 4}
+    with pytest.raises(VLMError, match="no usable first program"):
+        refused.initial(target, 1, seed=1)
+
+
+def test_anthropic_backend_makes_parallel_calls(target, base_program, monkeypatch):
+    monkeypatch.setenv("SCRIPTED_ANTHROPIC_KEY", KEY)
+    with ScriptedVLMServer("anthropic", good_script) as server:
+        proposer = make(server.base_url, backend="anthropic", api_key_env="SCRIPTED_ANTHROPIC_KEY",
+                        candidates_per_call=4)
+        proposals = proposer.propose(ctx(target, "materials"), [survivor(base_program, target)], 3, seed=1)
+    assert len(proposals) == 3
+    assert len(server.received) == 3 and all(r.path == "/v1/messages" for r in server.received)
+    body = server.received[0].body
+    headers = server.received[0].headers
+    assert headers.get("x-api-key") == KEY or headers.get("authorization") == f"Bearer {KEY}"
+    assert "Dialect reference" in body["system"] and body["max_tokens"] == 2048
+    assert len(decode_images(body)) == 3
+    assert "EDIT: materials()" in last_user_text(body)
+    assert proposer.usage_totals()["input_tokens"] > 0
+
+
+def test_blender_errors_come_back_as_repair_turns(target, base_program):
+    with ScriptedVLMServer("openai", good_script) as server:
+        proposer = make(server.base_url, max_repairs=1)
+        context = ctx(target)
+        first = proposer.propose(context, [survivor(base_program, target)], 2, seed=1)
+        failed = SceneProgram.from_source(first[0].program)
+        line = failed.ranges["geometry"][0] + 1
+        scored = [
+            Candidate(program=failed.source, hash=failed.hash, stage="geometry", round=1, parent=first[0].parent,
+                      failure={"kind": "program", "message": "ValueError: unknown shape 'pyramid'", "line": line}),
+        ]
+        proposer.observe(context, scored)
+        calls_before = len(server.received)
+        second = proposer.propose(ctx(target, round=2), [survivor(base_program, target)], 2, seed=1)
+    assert len(second) == 2
+    repairs = [r for r in server.received[calls_before:] if len(r.body["messages"]) == 4]
+    assert len(repairs) == 1
+    text = last_user_text(repairs[0].body)
+    assert "unknown shape 'pyramid'" in text and "at: add_ground" in text
+    assert proposer.usage_totals()["faults"] == {"blender": 1}
+
+
+def test_record_then_replay_without_a_server(target, base_program, tmp_path):
+    record = tmp_path / "calls"
+    with ScriptedVLMServer("openai", good_script) as server:
+        recorded = make(server.base_url, record=record)
+        first = recorded.initial(target, 2, seed=3)
+        staged = recorded.propose(ctx(target), [survivor(base_program, target)], 2, seed=4)
+    files = sorted((record / "calls").glob("*.json"))
+    # 2 + 2 calls; images: the target (same bytes in both prompts), the render, the comparison strip
+    assert len(files) == 4 and len(list((record / "images").glob("*.png"))) == 3
+    saved = json.loads(files[0].read_text())
+    assert saved["reply"]["texts"] and saved["request"]["turns"][0]["parts"][0]["image"]
+    replayed = make(f"http://127.0.0.1:{free_port()}/v1", replay=record)  # nothing listens there
+    assert [p.program for p in replayed.initial(target, 2, seed=3)] == [p.program for p in first]
+    again = replayed.propose(ctx(target), [survivor(base_program, target)], 2, seed=4)
+    assert [p.program for p in again] == [p.program for p in staged]
+    assert replayed.usage_totals()["input_tokens"] == recorded.usage_totals()["input_tokens"]
+    assert replayed.usage_totals()["faults"] == {}
+
+
+def test_verifier_checklist_reaches_the_next_prompt(target, base_program):
+    def script(body: dict, index: int) -> Say:
+        if "reviewer of 3D renders" in body["messages"][0]["content"]:
+            return Say(["- the cube should be taller\n- the target has two objects, not one"])
+        return good_script(body, index)
+
+    with ScriptedVLMServer("openai", script) as server:
+        proposer = make(server.base_url, verifier={"enabled": True, "top_k": 1})
+        context = ctx(target)
+        best = survivor(base_program, target, score=0.6)
+        proposer.observe(context, [best])
+        assert len(server.received) == 1 and len(decode_images(server.received[0].body)) == 3
+        proposer.propose(ctx(target, round=2), [best], 1, seed=2)
+    text = last_user_text(server.received[-1].body)
+    assert "- the cube should be taller" in text and "two objects, not one" in text
+    assert proposer.usage_totals()["verifier_checklists"] == 1
