@@ -44,7 +44,7 @@ class ProposerSettings(_Strict):
     """Settings of the embedded proposer for one stage."""
 
     sampler: Literal["cmaes", "tpe", "random"] = "cmaes"
-    sigma: float = Field(0.12, gt=0, le=1.0)  # CMA-ES step size, as a fraction of each literal's range
+    step: float = Field(1.0, gt=0, le=10.0)  # scales each literal's step size (0.25 m, 12 degrees, 0.08 colour, ...)
     edit_prob: float = Field(0.25, ge=0, le=1)  # share of candidates that are discrete edits
     edits: tuple[str, ...] = ("swap", "add", "drop", "split")
 
