@@ -62,7 +62,10 @@ RULES: dict[str, str] = {
     "introspection": "frames, code objects, RNA path resolution by string and .format() on computed "
     "templates reach objects the check cannot see",
     "path-literal": "a string that looks like a file path has no business in a scene program",
-    "too-large": f"programs are capped in size to keep the check and the worker bounded",
+    "module-state": "assigning to a module or bpy.types attribute (math.sin = ..., bpy.types.Object.x = ...) "
+    "outlives the job in a reused worker and can tamper with the next candidates",
+    "encoding": "a coding declaration other than UTF-8 makes Blender read different code than was checked",
+    "too-large": "programs are capped in size to keep the check and the worker bounded",
 }
 
 ALLOWED_IMPORTS: frozenset[str] = frozenset({"bpy", "bmesh", "mathutils", "math", "random"})
@@ -79,23 +82,28 @@ _DENIED_OPS_NAMES = (
     "wm script text text_editor image file preferences sound screen sequencer console info ed "
     "buttons cachefile extensions asset workspace ui ptcache fluid cloth dpaint clip outliner poselib "
     "palette brush paint paintcurve sculpt sculpt_curves gizmogroup spreadsheet view2d view3d uilist "
-    "marker nla graph anim boid"
+    "marker nla graph anim boid export_anim export_scene export_mesh import_anim import_curve import_scene "
+    "import_mesh import_image"
 ).split()
 
 _NAMES_BY_RULE: dict[str, str] = {
-    "bpy-module": "app utils path msgbus",
+    "bpy-module": "app utils path msgbus props",
     "text-block": "texts as_module as_string edit_text script scripts bytecode bytecode_hash",
     "file-io": "load save save_as save_render write reload pack unpack library "
     "libraries filepath filepath_raw filepath_from_user directory files filename file base_path "
     "temp_data autopack use_autopack cache_files cache_file cache_directory use_disk_cache "
     "use_external add_image empty_image_add movieclips sounds sequence_editor sequence_editor_create "
-    "strips sequences new_movie new_sound new_image execfile",
+    "strips sequences new_movie new_sound new_image execfile filepaths full_path image_output_path proxy_dir "
+    "font_path_ui font_path_ui_mono animation_player image_editor relative_path paste copybuffer pastebuffer",
     "callback": "handlers timers driver_namespace drivers driver driver_add driver_remove expression "
     "register register_class unregister unregister_class subscribe_rna clear_by_owner",
-    "ui-state": "preferences window_manager window windows screen screens workspace workspaces area areas "
+    "ui-state": "preferences window_manager window_managers window windows screen screens workspace workspaces area areas "
     "keyconfigs clipboard addons",
-    "node-group": "node_groups node_group compositing_node_group shading_system",
-    "introspection": "path_resolve as_pointer mro gi_frame gi_code cr_frame cr_code ag_frame ag_code "
+    "node-group": "node_groups node_group compositing_node_group shading_system new_geometry_nodes_modifier "
+    "new_geometry_node_group_assign new_geometry_node_group_tool new_node_tree new_compositing_node_group "
+    "new_compositor_sequencer_node_group duplicate_compositing_node_group add_group_asset swap_group_asset "
+    "modifier_add_node_group geometry_node_tree_copy_assign drop_geometry_nodes geometry_nodes_move_to_nodes",
+    "introspection": "path_resolve as_pointer user_map mro gi_frame gi_code cr_frame cr_code ag_frame ag_code "
     "f_globals f_locals f_builtins f_back f_code tb_frame tb_next co_code co_consts func_globals "
     "func_code format_map",
 }
@@ -122,7 +130,7 @@ _TOKEN_EXCEPTIONS: frozenset[str] = frozenset({"pack_islands", "lightmap_pack"})
 
 # Builtins that run code, reach attributes by string or open files: rejected wherever they are read.
 FORBIDDEN_NAMES: frozenset[str] = frozenset(
-    "exec eval compile __import__ open getattr setattr delattr hasattr globals locals vars "
+    "exec eval compile __import__ open getattr setattr delattr globals locals vars "
     "__builtins__ __loader__ __spec__ __file__ __build_class__".split()
 )
 # Builtins that are harmless as variable names (`for input in node.inputs`) but not as values: they read
@@ -136,6 +144,20 @@ _ALLOWED_DUNDER_NAMES = frozenset({"__name__"})
 _ALLOWED_DUNDER_STRINGS = frozenset({"__main__"})
 
 MAX_SOURCE_CHARS = 512 * 1024
+
+# Node type names whose nodes read or write files or run scripts (geometry-node import, compositor file
+# output, OSL script): rejected inside any string.
+NODE_TYPE_FRAGMENTS: tuple[str, ...] = ("GeometryNode", "CompositorNode", "NodeImport", "ShaderNodeScript",
+                                        "NodeOutputFile", "NodeTree")
+# bpy.ops calls rejected although their category is allowed (they write a copy buffer file).
+_DENIED_OPS_CALLS = frozenset({("material", "copy"), ("material", "paste")})
+# Forbidden names that are also ordinary object names ("window", "screen"): not rejected as dict or
+# subscript keys, where `bpy.data.objects["window"]` is legitimate.
+_COMMON_WORDS = frozenset(
+    "window screen area text image file path sound marker brush paint clip palette graph asset fluid cloth "
+    "console info ui ed anim boid expression driver load open script library".split()
+)
+_CODING = re.compile(r"^[ \t\f]*#.*?coding[:=][ \t]*([-\w.]+)")
 
 _PATH_LITERAL = re.compile(
     r"""^(?:/|~|\\|[A-Za-z]:[\\/]|file:|\.\.?[\\/])      # absolute, home, UNC, drive, URL, relative
@@ -196,6 +218,7 @@ class _Checker(ast.NodeVisitor):
         self.violations: list[PolicyViolation] = []
         self.bpy_names: set[str] = set()  # names bound to the bpy module
         self.ops_names: set[str] = set()  # names bound to bpy.ops
+        self.module_names: set[str] = set()  # every name an import statement binds
 
     def flag(self, node: ast.AST, rule: str, message: str) -> None:
         self.violations.append(
@@ -212,6 +235,7 @@ class _Checker(ast.NodeVisitor):
     # imports -------------------------------------------------------------------------------------
     def visit_Import(self, node: ast.Import) -> None:
         for alias in node.names:
+            self.module_names.add(alias.asname or alias.name.split(".")[0])
             if not _import_allowed(alias.name):
                 self.flag(node, "import", f"import of {alias.name!r} is not allowed")
                 continue
@@ -233,6 +257,7 @@ class _Checker(ast.NodeVisitor):
             if alias.name == "*":
                 self.flag(node, "star-import", f"'from {module} import *' is not allowed")
                 continue
+            self.module_names.add(alias.asname or alias.name)
             self.check_name_part(node, alias.name, "imported name")
             if module == "bpy.ops" and alias.name not in ALLOWED_OPS_CATEGORIES:
                 self.flag(node, "ops-category", f"bpy.ops category {alias.name!r} is not allowed")
@@ -261,15 +286,27 @@ class _Checker(ast.NodeVisitor):
 
     def visit_Attribute(self, node: ast.Attribute) -> None:
         if not self.check_name_part(node, node.attr, "attribute"):
-            chain = _chain(node)
-            category = None
-            if chain is not None and chain[0] in self.bpy_names and len(chain) == 3 and chain[1] == "ops":
-                category = chain[2]
-            elif chain is not None and chain[0] in self.ops_names and len(chain) == 2:
-                category = chain[1]
-            if category is not None and category not in ALLOWED_OPS_CATEGORIES:
-                self.flag(node, "ops-category", f"bpy.ops category {category!r} is not allowed")
+            self._check_chain(node)
         self.generic_visit(node)
+
+    def _check_chain(self, node: ast.Attribute) -> None:
+        chain = _chain(node)
+        if chain is None:
+            return
+        ops_path = None  # the part after bpy.ops, when this is a bpy.ops chain
+        if chain[0] in self.bpy_names and len(chain) >= 3 and chain[1] == "ops":
+            ops_path = chain[2:]
+        elif chain[0] in self.ops_names:
+            ops_path = chain[1:]
+        if ops_path is not None and len(ops_path) == 1 and ops_path[0] not in ALLOWED_OPS_CATEGORIES:
+            self.flag(node, "ops-category", f"bpy.ops category {ops_path[0]!r} is not allowed")
+        elif ops_path is not None and len(ops_path) == 2 and tuple(ops_path) in _DENIED_OPS_CALLS:
+            self.flag(node, "file-io", f"operator bpy.ops.{'.'.join(ops_path)} is not allowed")
+        if chain[-2:] == ["context", "copy"]:
+            self.flag(node, "introspection", "bpy.context.copy() is not allowed")
+        if isinstance(node.ctx, (ast.Store, ast.Del)) and chain[0] in self.module_names and (
+                len(chain) == 2 or "types" in chain[1:-1]):
+            self.flag(node, "module-state", f"assigning to {'.'.join(chain)} is not allowed")
 
     def visit_Assign(self, node: ast.Assign) -> None:
         # `x = bpy.ops` / `x = o` makes x an alias of bpy.ops (the name denylist still applies to x.wm).
@@ -322,8 +359,18 @@ class _Checker(ast.NodeVisitor):
             self.flag(node, "dunder", f"string containing '__' is not allowed: {value[:40]!r}")
         elif _PATH_LITERAL.search(value.strip()):
             self.flag(node, "path-literal", f"string looks like a file path: {value[:60]!r}")
+        elif any(fragment in value for fragment in NODE_TYPE_FRAGMENTS):
+            self.flag(node, "node-group", f"node type {value[:60]!r} is not allowed")
+        elif self._is_key(node) and value not in _COMMON_WORDS:
+            # obj["shading_system"] = 1 sets Python-defined RNA properties; **{"filepath": p} passes keywords
+            self.check_name_part(node, value, "key")
         if "{" in value:
             self._check_format_fields(node, value)
+
+    def _is_key(self, node: ast.Constant) -> bool:
+        parent = self.parents.get(id(node))
+        return (isinstance(parent, ast.Subscript) and parent.slice is node) or (
+            isinstance(parent, ast.Dict) and any(key is node for key in parent.keys))
 
     def _check_format_fields(self, node: ast.Constant, value: str) -> None:
         """`"{0.app}".format(bpy)` walks attributes at run time: apply the attribute rules to its fields."""
@@ -349,6 +396,11 @@ def check_program(source: str) -> list[PolicyViolation]:
     except (ValueError, RecursionError, MemoryError) as error:  # NUL bytes, absurd nesting
         raise ProgramError(f"program cannot be parsed: {error}", line=None) from None
     checker = _Checker(tree)
+    for number, text in enumerate(source.splitlines()[:2], start=1):
+        match = _CODING.match(text)
+        if match and match.group(1).lower().replace("_", "-") not in ("utf-8", "utf8"):
+            checker.flag(ast.Pass(lineno=number, col_offset=0), "encoding",
+                         f"coding declaration {match.group(1)!r} is not allowed; programs are UTF-8")
     try:
         checker.visit(tree)
     except RecursionError:

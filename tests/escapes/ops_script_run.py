@@ -1,0 +1,4 @@
+# Tries: run a Python file through the script operators.
+# expect: text-block
+import bpy
+bpy.ops.script.python_file_run()
