@@ -221,9 +221,10 @@ class _Checker(ast.NodeVisitor):
         self.module_names: set[str] = set()  # every name an import statement binds
 
     def flag(self, node: ast.AST, rule: str, message: str) -> None:
-        self.violations.append(
-            PolicyViolation(rule, message, getattr(node, "lineno", 1), getattr(node, "col_offset", 0))
-        )
+        line, col = getattr(node, "lineno", 1), getattr(node, "col_offset", 0)
+        if isinstance(node, ast.Attribute) and node.end_lineno is not None and node.end_col_offset is not None:
+            line, col = node.end_lineno, node.end_col_offset - len(node.attr)  # point at the name itself
+        self.violations.append(PolicyViolation(rule, message, line, col))
 
     def check_name_part(self, node: ast.AST, name: str, what: str) -> bool:
         """Flag `name` if a rule forbids it; True when flagged."""

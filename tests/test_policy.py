@@ -200,7 +200,7 @@ def test_dialect_section_with_raw_bpy_passes() -> None:
 
 def test_violation_carries_rule_line_and_column() -> None:
     violations = check_program("import bpy\nx = 1\n  \nbpy.app.version\n")
-    assert violations == [PolicyViolation("bpy-module", "attribute 'app' is not allowed", 4, 0)]
+    assert violations == [PolicyViolation("bpy-module", "attribute 'app' is not allowed", 4, 4)]
     with pytest.raises(AttributeError):
         violations[0].line = 1  # frozen
     assert str(violations[0]) == "line 4: [bpy-module] attribute 'app' is not allowed"

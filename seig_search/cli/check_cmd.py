@@ -65,7 +65,7 @@ def check_command(
     Exits 0 when every program passes, else with the exit code of the first failure (a policy violation or
     a syntax error: 4; a missing file: 2). The rules are listed in docs/security.md.
     """
-    console = Console(highlight=False)
+    console = Console(highlight=False, soft_wrap=True)  # one line per finding, never wrapped
     failures = [error for error in (check_file(path, console) for path in programs) if error is not None]
     if failures:
         if len(programs) > 1:
