@@ -8,7 +8,7 @@ import numpy as np
 
 from seig_search.errors import InputImageError
 from seig_search.perception import camera as cam_mod
-from seig_search.perception.background import analyse_background
+from seig_search.perception.background import analyse_background, denoise
 from seig_search.perception.colorspace import luminance, srgb_to_linear
 from seig_search.perception.geometry import PinholeCamera
 from seig_search.perception.lighting import estimate_light
@@ -44,8 +44,9 @@ def analyse(srgb: np.ndarray, alpha: np.ndarray | None = None) -> SceneEstimate:
     h, w, _ = srgb.shape
     use_alpha = alpha is not None and (alpha < 0.5).mean() > 0.01
     bg = _cutout_background(srgb, alpha) if use_alpha else analyse_background(srgb)
-    fg = foreground_mask(srgb, bg, alpha if use_alpha else None)
-    regions = segment_instances(srgb, fg)[:MAX_OBJECTS]
+    smooth = denoise(srgb)
+    fg = foreground_mask(smooth, bg, alpha if use_alpha else None)
+    regions = segment_instances(smooth, fg, bg)[:MAX_OBJECTS]
     notes: list[str] = []
     if not regions:
         notes.append("no foreground object found; the program has ground, camera and light only")

@@ -38,6 +38,31 @@ def fit_ground_field(lab: np.ndarray, seed_mask: np.ndarray, iterations: int = 4
     return field.reshape(h, w, 3).astype(np.float32), use.reshape(h, w)
 
 
+def _dominant_colour_seed(lab: np.ndarray, h: int, radius: float = 10.0) -> np.ndarray:
+    """Pixels within ``radius`` (Lab) of the most common colour of the image's lower two thirds."""
+    lower = lab[h // 3 :].reshape(-1, 3)
+    q = np.floor(lower / np.array([4.0, 4.0, 4.0])).astype(np.int32)
+    keys, inv, counts = np.unique(q, axis=0, return_inverse=True, return_counts=True)
+    # smooth the histogram over neighbouring bins by voting with a 3x3x3 neighbourhood
+    table = {tuple(k): c for k, c in zip(keys.tolist(), counts.tolist())}
+    best, best_votes = None, -1
+    for k in keys[np.argsort(-counts)[:64]].tolist():
+        votes = sum(table.get((k[0] + a, k[1] + b, k[2] + c), 0)
+                    for a in (-1, 0, 1) for b in (-1, 0, 1) for c in (-1, 0, 1))
+        if votes > best_votes:
+            best, best_votes = k, votes
+    members = np.all(np.abs(q - np.array(best)) <= 1, axis=1)
+    mode = np.median(lower[members], axis=0)
+    return np.linalg.norm(lab - mode, axis=2) < radius
+
+
+def denoise(srgb: np.ndarray) -> np.ndarray:
+    """A 3x3 median per channel: removes render and sensor noise, keeps edges."""
+    if min(srgb.shape[:2]) < 32:
+        return srgb
+    return ndi.median_filter(srgb, size=(3, 3, 1))
+
+
 def _world_colour(lab: np.ndarray, field: np.ndarray, thr: float) -> np.ndarray | None:
     """Lab colour of the world when the top border shows something other than ground."""
     top = lab[0]
@@ -50,11 +75,15 @@ def _world_colour(lab: np.ndarray, field: np.ndarray, thr: float) -> np.ndarray 
 def analyse_background(srgb: np.ndarray, ground_threshold: float = 7.0) -> Background:
     """Split an opaque image into ground, shadow and world pixels (the rest is foreground)."""
     h, w, _ = srgb.shape
+    srgb = denoise(srgb)
     lab = to_lab(srgb)
-    # Seed: the lower two thirds, where the ground almost always is; the fit rejects objects as outliers.
-    seed = np.zeros((h, w), bool)
-    seed[h // 3 :, :] = True
+    # Seed: pixels near the dominant colour of the lower two thirds (the ground covers most of any
+    # table-top or CLEVR-like view); the robust fit then follows its gentle shading gradient.
+    seed = _dominant_colour_seed(lab, h)
     field, _ = fit_ground_field(lab, seed)
+    for _ in range(2):  # grow the seed along the fitted field, refit
+        seed = np.linalg.norm(lab - field, axis=2) < ground_threshold * 1.3
+        field, _ = fit_ground_field(lab, seed)
     diff = lab - field
     d_e = np.linalg.norm(diff, axis=2)
     ground = d_e < ground_threshold
@@ -71,7 +100,7 @@ def analyse_background(srgb: np.ndarray, ground_threshold: float = 7.0) -> Backg
         below = np.nonzero(rows_with_world > 0.5)[0]
         horizon = float(below.max() + 1) if below.size else None
         # Refit the ground below the world so the world's pixels never pull the field.
-        field, _ = fit_ground_field(lab, ~world & (np.arange(h)[:, None] >= (horizon or 0)))
+        field, _ = fit_ground_field(lab, seed & ~world)
         d_e = np.linalg.norm(lab - field, axis=2)
         ground = (d_e < ground_threshold) & ~world
 
@@ -110,11 +139,15 @@ def _shadow_mask(srgb, ground, world, world_lin) -> tuple[np.ndarray, float | No
     dist = np.min([np.linalg.norm(chrom - r[None, None, :], axis=2) for r in refs], axis=0)
     # dark pixels carry quantisation noise in their chromaticity: widen the tolerance there
     tol = 0.035 + 0.004 / np.maximum(ratio, 0.02)
-    cand = (dist < tol) & (ratio < 0.85) & ~ground & ~world
+    cand = (dist < tol) & (ratio < 0.7) & ~ground & ~world
     if cand.sum() < 4:
         return empty, None
-    hist, edges = np.histogram(ratio[cand], bins=34, range=(0.0, 0.85))
+    hist, edges = np.histogram(ratio[cand], bins=56, range=(0.0, 0.7))
+    hist = np.convolve(hist, [1, 2, 1], mode="same")
     peak = int(np.argmax(hist))
     centre = 0.5 * (edges[peak] + edges[peak + 1])
-    shadow = cand & (np.abs(ratio - centre) < 0.06 + 0.15 * centre)
-    return shadow, float(centre)
+    # darker than the peak counts too: contact shadows under objects get less ambient light
+    shadow = cand & (ratio < centre + 0.03 + 0.3 * centre)
+    # speckle inside a shadow (render noise, texture) is still shadow; object pixels stay outside
+    closed = ndi.binary_closing(shadow, iterations=1) & cand
+    return shadow | closed, float(centre)

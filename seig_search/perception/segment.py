@@ -76,9 +76,10 @@ def _split_by_colour(srgb: np.ndarray, comp: np.ndarray, min_size: int) -> list[
         parts = []
         lab_img = np.zeros(comp.shape, int)
         lab_img[comp] = labels + 1
+        need = max(3 * min_size, int(0.12 * comp.sum()))
         for j in range(1, k + 1):
-            pm = drop_small(ndi.binary_opening(lab_img == j, structure=morphology.disk(1)), min_size)
-            if pm.sum() >= min_size:
+            pm = drop_small(ndi.binary_opening(lab_img == j, structure=morphology.disk(1)), need)
+            if pm.sum() >= need:
                 parts.append(pm)
         if len(parts) == k:
             best = parts
@@ -120,7 +121,48 @@ def _split_by_shape(comp: np.ndarray, min_size: int) -> list[np.ndarray]:
     return keep
 
 
-def segment_instances(srgb: np.ndarray, fg: np.ndarray) -> list[Region]:
+def _absorb_fragments(parts: list[np.ndarray], srgb: np.ndarray, bg: Background | None) -> list[np.ndarray]:
+    """Small dark pieces stuck to a larger region: shadow remnants (dropped) or an object's shaded side (merged)."""
+    if len(parts) < 2:
+        return parts
+    lin3 = srgb_to_linear(srgb)
+    lin = lin3.sum(axis=2)
+    ground_level, ground_chroma = None, None
+    if bg is not None and bg.ground_mask is not None and bg.ground_mask.any():
+        ground_level = float(np.median(lin[bg.ground_mask]))
+        ground_chroma = chromaticity(np.median(lin3[bg.ground_mask], axis=0))
+    parts = sorted(parts, key=lambda p: -int(p.sum()))
+    keep = [p.copy() for p in parts]
+    alive = [True] * len(keep)
+    for i in range(len(keep) - 1, 0, -1):
+        small = keep[i]
+        ring = ndi.binary_dilation(small, iterations=1) & ~small
+        best, best_touch = None, 0
+        for j in range(i):
+            if alive[j]:
+                touch = int((ring & keep[j]).sum())
+                if touch > best_touch:
+                    best, best_touch = j, touch
+        if best is None or small.sum() > 0.5 * keep[best].sum():
+            continue
+        level = float(np.median(lin[small]))
+        if ground_level is not None and 0.7 < level / ground_level < 1.4 and np.linalg.norm(
+                np.median(chromaticity(lin3[small]), axis=0) - ground_chroma) < 0.05:
+            alive[i] = False  # ground tinted by light bounced off the object next to it
+            continue
+        dark = level < 0.5 * float(np.median(lin[keep[best]]))
+        if not dark:
+            continue
+        if ground_level is not None and bg.shadow_ratio is not None and \
+                float(np.median(lin[small])) < (bg.shadow_ratio * 2.0 + 0.1) * ground_level:
+            alive[i] = False  # a shadow remnant
+        else:
+            keep[best] = keep[best] | small
+            alive[i] = False
+    return [p for p, a in zip(keep, alive) if a]
+
+
+def segment_instances(srgb: np.ndarray, fg: np.ndarray, bg: Background | None = None) -> list[Region]:
     """Object instances from the foreground mask, largest first."""
     h, w = fg.shape
     min_size = max(6, int(0.0004 * h * w))
@@ -130,9 +172,9 @@ def segment_instances(srgb: np.ndarray, fg: np.ndarray) -> list[Region]:
         comp = comps == lab_id
         if comp.sum() < min_size:
             continue
+        pieces = []
         for part in _split_by_colour(srgb, comp, min_size):
-            for sub in _split_by_shape(part, min_size):
-                if sub.sum() >= min_size:
-                    regions.append(_region(sub))
+            pieces.extend(sub for sub in _split_by_shape(part, min_size) if sub.sum() >= min_size)
+        regions.extend(_region(p) for p in _absorb_fragments(pieces, srgb, bg))
     regions.sort(key=lambda r: -r.area)
     return regions

@@ -1,0 +1,195 @@
+"""Perception before any search: how well the first program from one image matches generated ground truth.
+
+Scenes come from ``seig_search.dataset.sample_spec(suite, seed)`` (primitives on a ground plane, varied camera
+and light), are rendered by the RenderPool (Cycles), and ``seig_search.perception.analyse`` estimates each
+image. Objects are matched with ``scoring.scene_metrics`` (Hungarian on image-space centres) and scored:
+object count exact, shape / colour (CIEDE2000 <= 15) / material class accuracy, position error after a
+similarity alignment. Renders are cached in --cache so reruns only repeat the perception.
+
+    .venv/bin/python benchmarks/bench_perception.py --n 50 --seed 0 --suite primitives
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import time
+from pathlib import Path
+
+import numpy as np
+
+
+# CLEVR's palette (linear RGB) and sizes; used only when seig_search.dataset is not installed.
+_PALETTE = {"gray": (0.34, 0.34, 0.34), "red": (0.68, 0.05, 0.05), "blue": (0.06, 0.17, 0.72),
+            "green": (0.06, 0.45, 0.08), "brown": (0.38, 0.19, 0.05), "purple": (0.34, 0.06, 0.6),
+            "cyan": (0.05, 0.55, 0.55), "yellow": (0.85, 0.72, 0.05)}
+
+
+def _clevr_like_spec(seed: int):
+    """A CLEVR-like scene (the fallback generator): 3-6 cubes/spheres/cylinders, rubber or metal."""
+    import math
+
+    from seig_search.program.spec import CameraSpec, GroundSpec, LightSpec, ObjectSpec, SceneSpec, WorldSpec
+
+    rng = np.random.default_rng(seed)
+    objs, placed = [], []
+    for i in range(int(rng.integers(3, 7))):
+        size = float(rng.choice([0.7, 1.4]))
+        for _ in range(100):
+            x, y = rng.uniform(-3.0, 3.0, 2)
+            if all(math.hypot(x - px, y - py) > 0.6 * (size + ps) + 0.25 for px, py, ps in placed):
+                break
+        else:
+            continue
+        placed.append((x, y, size))
+        metal = bool(rng.random() < 0.5)
+        objs.append(ObjectSpec(name=f"obj{i}", shape=str(rng.choice(["cube", "sphere", "cylinder"])),
+                               dims=(size, size, size), location=(float(x), float(y), size / 2),
+                               rotation_deg=(0.0, 0.0, float(rng.uniform(0, 360))),
+                               color=_PALETTE[str(rng.choice(list(_PALETTE)))],
+                               roughness=0.2 if metal else 0.8, metallic=1.0 if metal else 0.0))
+    az, el = math.radians(rng.uniform(0, 360)), math.radians(rng.uniform(20, 45))
+    dist = rng.uniform(9.0, 13.0)
+    cam = (dist * math.cos(el) * math.cos(az), dist * math.cos(el) * math.sin(az), dist * math.sin(el))
+    laz, lel = math.radians(rng.uniform(0, 360)), math.radians(rng.uniform(30, 70))
+    light = (10 * math.cos(lel) * math.cos(laz), 10 * math.cos(lel) * math.sin(laz), 10 * math.sin(lel))
+    g = float(rng.uniform(0.3, 0.6))
+    return SceneSpec(objects=objs, ground=GroundSpec(size=30.0, color=(g, g, g), roughness=0.9),
+                     camera=CameraSpec(location=cam, look_at=(0.0, 0.0, 0.3), lens=float(rng.uniform(35, 55))),
+                     lights=[LightSpec(name="key", location=light, energy=float(rng.uniform(2.0, 5.0)))],
+                     world=WorldSpec(color=(0.05, 0.05, 0.05), strength=1.0))
+
+
+def _sample(suite: str, seed: int):
+    try:
+        from seig_search.dataset import sample_spec
+    except ImportError:  # the generator package is optional here; fall back to a CLEVR-like sampler
+        if suite != "primitives":
+            raise
+        return _clevr_like_spec(seed)
+    return sample_spec(suite, seed)
+
+
+def _render(specs, size, samples, cache: Path) -> list[dict]:
+    """Colour, index and summary of each spec, from the cache or the pool."""
+    from seig_search.program.spec import render_program
+
+    cache.mkdir(parents=True, exist_ok=True)
+    out: list[dict | None] = []
+    todo = []
+    for key, spec in specs:
+        f = cache / f"{key}.npz"
+        if f.exists():
+            d = np.load(f, allow_pickle=False)
+            out.append({"srgb": d["srgb"], "index": d["index"], "summary": json.loads(str(d["summary"]))})
+        else:
+            out.append(None)
+            todo.append((len(out) - 1, key, spec))
+    if todo:
+        from render_pool import RenderJob, RenderPool, RenderSettings
+
+        settings = RenderSettings(engine="CYCLES", width=size[0], height=size[1], samples=samples,
+                                  passes=("color", "index"), timeout_s=120.0)
+        jobs = [RenderJob(program=render_program(spec), settings=settings, job_id=key) for _, key, spec in todo]
+        with RenderPool(num_workers=2) as pool:
+            results = pool.render(jobs)
+        for (i, key, _), r in zip(todo, results):
+            if not r.ok:
+                raise RuntimeError(f"render of {key} failed: {r.failure}")
+            d = {"srgb": r.srgb().astype(np.float32), "index": r.index.astype(np.int32), "summary": r.summary}
+            np.savez_compressed(cache / f"{key}.npz", srgb=d["srgb"], index=d["index"],
+                                summary=json.dumps(d["summary"]))
+            out[i] = d
+    return out  # type: ignore[return-value]
+
+
+def _gt_records(spec, summary, index):
+    from scoring.scene_metrics import image_centres, object_record
+
+    centres = image_centres(index)
+    shapes = {o.name: o.shape for o in spec.objects}
+    recs = []
+    for o in summary["objects"]:
+        if o.get("type", "MESH") != "MESH" or o["name"] not in shapes:
+            continue
+        c = centres.get(int(o.get("pass_index", 0)))
+        if c is None:  # hidden entirely: not something one image can show
+            continue
+        recs.append(object_record({**o, "shape": shapes[o["name"]]}, c))
+    return recs
+
+
+def _pred_records(est):
+    from scoring.scene_metrics import ObjectRecord
+
+    return [ObjectRecord(name=f"obj{i}", location=o.location, dimensions=o.dims, base_color=o.appearance.color,
+                         roughness=o.appearance.roughness, metallic=o.appearance.metallic, shape=o.shape,
+                         centre_px=(o.region.centroid[1], o.region.centroid[0]))
+            for i, o in enumerate(est.objects)]
+
+
+def run(suite: str, n: int, seed: int, size: tuple[int, int], samples: int, cache: Path, verbose: bool) -> dict:
+    from scoring.scene_metrics import scene_metrics
+    from seig_search.perception import analyse
+
+    specs = [(f"{suite}_{seed + i}_{size[0]}x{size[1]}_{samples}", _sample(suite, seed + i)) for i in range(n)]
+    renders = _render(specs, size, samples, cache)
+    rows = []
+    t_total = 0.0
+    for (key, spec), r in zip(specs, renders):
+        t0 = time.perf_counter()
+        est = analyse(r["srgb"])
+        t_total += time.perf_counter() - t0
+        gt = _gt_records(spec, r["summary"], r["index"])
+        m = scene_metrics(_pred_records(est), gt)
+        m["key"] = key
+        rows.append(m)
+        if verbose:
+            print(f"{key}: gt {m['n_gt']} pred {m['n_pred']} shape {m['shape_accuracy']} "
+                  f"colour {m['color_accuracy']} material {m['material_accuracy']} "
+                  f"gt_shapes {[g.shape for g in gt]} pred {[o.shape for o in est.objects]}")
+
+    def mean(k):
+        vals = [row[k] for row in rows if row[k] is not None]
+        return float(np.mean(vals)) if vals else float("nan")
+
+    summary = {
+        "suite": suite, "n": n, "seed": seed, "size": f"{size[0]}x{size[1]}", "samples": samples,
+        "count_exact": float(np.mean([row["count_error"] == 0 for row in rows])),
+        "count_error_mean": mean("count_error"),
+        "shape_accuracy": mean("shape_accuracy"), "color_accuracy": mean("color_accuracy"),
+        "material_accuracy": mean("material_accuracy"), "size_accuracy": mean("size_accuracy"),
+        "color_delta_e": mean("color_delta_e"), "position_error_rel": mean("position_error_rel"),
+        "seconds_per_image": t_total / max(n, 1),
+    }
+    return {"summary": summary, "rows": rows}
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    ap.add_argument("--suite", default="primitives")
+    ap.add_argument("--n", type=int, default=50)
+    ap.add_argument("--seed", type=int, default=0)
+    ap.add_argument("--size", default="128x128")
+    ap.add_argument("--samples", type=int, default=32)
+    ap.add_argument("--cache", type=Path, default=Path.home() / ".cache" / "seig" / "bench_perception")
+    ap.add_argument("--json", type=Path, default=None, help="write per-scene rows and the summary here")
+    ap.add_argument("-v", "--verbose", action="store_true")
+    args = ap.parse_args()
+    w, h = (int(v) for v in args.size.lower().split("x"))
+    result = run(args.suite, args.n, args.seed, (w, h), args.samples, args.cache, args.verbose)
+    s = result["summary"]
+    print(f"\nperception on {s['n']} '{s['suite']}' scenes (seeds {args.seed}..{args.seed + s['n'] - 1}, "
+          f"{s['size']}, Cycles {s['samples']} spp), before any search")
+    print("| metric | value | goal |\n|---|---|---|")
+    goals = {"count_exact": ">= 0.90", "shape_accuracy": ">= 0.85", "color_accuracy": ">= 0.85",
+             "material_accuracy": ">= 0.85"}
+    for k in ("count_exact", "shape_accuracy", "color_accuracy", "material_accuracy", "size_accuracy",
+              "color_delta_e", "position_error_rel", "count_error_mean", "seconds_per_image"):
+        print(f"| {k} | {s[k]:.3f} | {goals.get(k, '')} |")
+    if args.json:
+        args.json.write_text(json.dumps(result, indent=1, default=str))
+
+
+if __name__ == "__main__":
+    main()

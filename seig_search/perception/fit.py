@@ -1,0 +1,236 @@
+"""Analysis by synthesis in numpy: fit each primitive's projected silhouette to a region's outline.
+
+Every primitive except the torus is convex, so its silhouette is the convex hull of its projected points
+(a torus's outer outline is too; its hole is judged separately). For each shape we fit ground position, width,
+height/width and yaw by Nelder-Mead on a truncated symmetric chamfer distance between the predicted outline
+and the observed one, ignoring outline parts that another object may hide. The fit gives shape scores, size,
+placement and rotation together, with the perspective of the estimated camera.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+
+import numpy as np
+from scipy import ndimage as ndi
+from scipy.optimize import minimize
+from scipy.spatial import ConvexHull, QhullError, cKDTree
+from skimage import measure
+
+from seig_search.perception.geometry import PinholeCamera
+from seig_search.perception.types import Region
+
+FIT_SHAPES: tuple[str, ...] = ("cube", "sphere", "cylinder", "cone", "torus", "plane")
+ASPECT_PRIOR_WEIGHT = 0.15  # pull height/width towards 1 (in log space): CLEVR-like primitives are not squashed
+PLANE_THICKNESS = 0.01  # fraction of width
+
+
+def _fib_sphere(n: int) -> np.ndarray:
+    i = np.arange(n) + 0.5
+    phi = np.arccos(1 - 2 * i / n)
+    theta = math.pi * (1 + 5**0.5) * i
+    return np.stack([np.cos(theta) * np.sin(phi), np.sin(theta) * np.sin(phi), np.cos(phi)], axis=1)
+
+
+def _ring(n: int) -> np.ndarray:
+    t = np.linspace(0, 2 * math.pi, n, endpoint=False)
+    return np.stack([np.cos(t), np.sin(t)], axis=1)
+
+
+def unit_points(shape: str, aspect: float = 1.0) -> np.ndarray:
+    """Points whose convex hull is the primitive inside the box [-0.5, 0.5]^2 x [0, 1] (bottom at z = 0)."""
+    if shape in ("cube", "plane"):
+        c = np.array([[x, y, z] for x in (-0.5, 0.5) for y in (-0.5, 0.5) for z in (0.0, 1.0)])
+        return c
+    if shape == "sphere":
+        p = _fib_sphere(160) * 0.5
+        p[:, 2] += 0.5
+        return p
+    ring = _ring(40) * 0.5
+    if shape == "cylinder":
+        return np.concatenate([np.c_[ring, np.zeros(40)], np.c_[ring, np.ones(40)]])
+    if shape == "cone":
+        return np.concatenate([np.c_[ring, np.zeros(40)], [[0.0, 0.0, 1.0]]])
+    if shape == "torus":
+        # tube radius r and ring radius R with 2(R + r) = 1 (width) and 2r = aspect (height, relative)
+        r = min(0.5 * aspect, 0.45)
+        big = 0.5 - r
+        u = np.linspace(0, 2 * math.pi, 32, endpoint=False)
+        v = np.linspace(0, 2 * math.pi, 12, endpoint=False)
+        uu, vv = np.meshgrid(u, v)
+        x = (big + r * np.cos(vv)) * np.cos(uu)
+        y = (big + r * np.cos(vv)) * np.sin(uu)
+        z = r * np.sin(vv) / max(2 * r, 1e-6) + 0.5  # normalised to [0, 1] in height
+        return np.stack([x.ravel(), y.ravel(), z.ravel()], axis=1)
+    raise ValueError(f"unknown shape {shape!r}")
+
+
+@dataclass
+class Fit:
+    shape: str
+    cost: float  # truncated chamfer RMS in pixels, divided by the region's scale
+    x: float
+    y: float
+    width: float
+    height: float
+    yaw_deg: float
+
+    @property
+    def dims(self) -> tuple[float, float, float]:
+        h = self.width * PLANE_THICKNESS if self.shape == "plane" else self.height
+        return (self.width, self.width, h)
+
+    @property
+    def location(self) -> tuple[float, float, float]:
+        return (self.x, self.y, self.dims[2] / 2.0)
+
+
+class OutlineTarget:
+    """The observed outline of one region, with what may hide parts of it."""
+
+    def __init__(self, region: Region, occluders: np.ndarray | None):
+        mask = region.mask
+        pad = np.pad(mask, 1)
+        contours = measure.find_contours(pad.astype(float), 0.5)
+        pts = np.concatenate(contours) - 1.0 + 0.5 if contours else np.zeros((0, 2))
+        edge = mask & ~ndi.binary_erosion(mask)
+        self.dist = ndi.distance_transform_edt(~edge).astype(np.float32)
+        self.scale = math.sqrt(region.area)
+        self.trunc = max(3.0, 0.35 * self.scale)
+        self.hidden = np.zeros_like(mask) if occluders is None else ndi.binary_dilation(occluders & ~mask, iterations=2)
+        if len(pts):
+            ri = np.clip(pts[:, 0].astype(int), 0, mask.shape[0] - 1)
+            ci = np.clip(pts[:, 1].astype(int), 0, mask.shape[1] - 1)
+            visible = ~ndi.binary_dilation(self.hidden, iterations=1)[ri, ci]
+            # outline along the image border is where the frame cuts the object, not its outline
+            h, w = mask.shape
+            inside = (pts[:, 0] > 1.0) & (pts[:, 0] < h - 1.0) & (pts[:, 1] > 1.0) & (pts[:, 1] < w - 1.0)
+            pts = pts[visible & inside]
+        self.points = pts[:: max(1, len(pts) // 120)] if len(pts) else pts
+        self.shape = mask.shape
+
+    def cost(self, poly: np.ndarray) -> float:
+        """Truncated symmetric chamfer RMS (pixels) between a closed polygon (rows, cols) and the outline."""
+        samples = _sample_polygon(poly, step=0.75)
+        h, w = self.shape
+        ri, ci = samples[:, 0] - 0.5, samples[:, 1] - 0.5
+        inb = (ri >= 0) & (ri <= h - 1) & (ci >= 0) & (ci <= w - 1)
+        d_pred = np.full(len(samples), self.trunc, dtype=float)
+        if inb.any():
+            d = ndi.map_coordinates(self.dist, [ri[inb], ci[inb]], order=1, mode="nearest")
+            hid = self.hidden[ri[inb].round().astype(int), ci[inb].round().astype(int)]
+            d_pred[inb] = np.where(hid, 0.0, np.minimum(d, self.trunc))
+        a = float(np.mean(d_pred**2))
+        if len(self.points):
+            d_obs, _ = cKDTree(samples).query(self.points)
+            b = float(np.mean(np.minimum(d_obs, self.trunc) ** 2))
+        else:
+            b = a
+        return math.sqrt(0.5 * (a + b))
+
+
+def _sample_polygon(poly: np.ndarray, step: float) -> np.ndarray:
+    nxt = np.roll(poly, -1, axis=0)
+    seg = np.linalg.norm(nxt - poly, axis=1)
+    out = [poly]
+    for p, q, L in zip(poly, nxt, seg):
+        k = int(L // step)
+        if k > 1:
+            t = (np.arange(1, k) / k)[:, None]
+            out.append(p + (q - p) * t)
+    return np.concatenate(out)
+
+
+def silhouette(cam: PinholeCamera, shape: str, x, y, width, height, yaw_deg) -> np.ndarray | None:
+    """Outline polygon (rows, cols) of a primitive standing on the ground, or None if it cannot be seen."""
+    aspect = height / max(width, 1e-6)
+    pts = unit_points(shape, aspect)
+    h = width * PLANE_THICKNESS if shape == "plane" else height
+    pts = pts * np.array([width, width, h])
+    c, s = math.cos(math.radians(yaw_deg)), math.sin(math.radians(yaw_deg))
+    pts = pts @ np.array([[c, s, 0.0], [-s, c, 0.0], [0.0, 0.0, 1.0]]) + np.array([x, y, 0.0])
+    img = cam.project(pts)
+    if np.isnan(img).any():
+        return None
+    try:
+        hull = ConvexHull(img)
+    except (QhullError, ValueError):
+        return None
+    return img[hull.vertices]
+
+
+def initial_placement(cam: PinholeCamera, region: Region) -> tuple[float, float, float] | None:
+    """(x, y, width) from the region's lowest point (the ground contact in front) and its pixel width."""
+    rows, cols = np.nonzero(region.mask)
+    bottom = float(rows.max()) + 1.0
+    contact_col = float(np.median(cols[rows >= rows.max() - 1])) + 0.5
+    p = cam.ground_point(bottom, contact_col)
+    if p is None:
+        return None
+    depth = cam.depth_of(p)
+    w = max(region.width * depth / cam.f, 1e-3)
+    view = cam.forward.copy()
+    view[2] = 0.0
+    view /= max(np.linalg.norm(view), 1e-9)
+    centre = p + view * (w / 2.0)
+    return float(centre[0]), float(centre[1]), float(w)
+
+
+def fit_shape(cam: PinholeCamera, target: OutlineTarget, shape: str, init: tuple[float, float, float],
+              max_evals: int = 220) -> Fit:
+    """Best placement of one shape for one outline."""
+    x0, y0, w0 = init
+    has_yaw = shape in ("cube", "plane")
+    has_aspect = shape in ("cube", "cylinder", "cone", "torus")
+    starts = [0.0, 30.0, 60.0] if has_yaw else [0.0]
+    best: Fit | None = None
+    for yaw0 in starts:
+        p0 = [x0 / w0, y0 / w0, 0.0] + ([0.0] if has_aspect else []) + ([yaw0 / 30.0] if has_yaw else [])
+
+        def unpack(p):
+            x, y, lw = p[0] * w0, p[1] * w0, w0 * math.exp(float(np.clip(p[2], -3, 3)))
+            i = 3
+            aspect = 1.0
+            if has_aspect:
+                aspect = math.exp(float(np.clip(p[i], -2.5, 2.5)))
+                i += 1
+            yaw = float(p[i]) * 30.0 if has_yaw else 0.0
+            if shape == "torus":
+                aspect = min(aspect, 0.9)
+            return x, y, lw, lw * aspect, yaw
+
+        def objective(p):
+            x, y, lw, lh, yaw = unpack(p)
+            poly = silhouette(cam, shape, x, y, lw, lh, yaw)
+            if poly is None:
+                return 1e3
+            prior = ASPECT_PRIOR_WEIGHT * math.log(max(lh / lw, 1e-6)) ** 2 if has_aspect and shape != "torus" else 0.0
+            return target.cost(poly) / target.scale + prior
+
+        simplex = [np.array(p0, dtype=float)]
+        steps = [0.15, 0.15, 0.15] + ([0.3] if has_aspect else []) + ([0.5] if has_yaw else [])
+        for i, st in enumerate(steps):
+            v = np.array(p0, dtype=float)
+            v[i] += st
+            simplex.append(v)
+        res = minimize(objective, p0, method="Nelder-Mead",
+                       options={"initial_simplex": np.array(simplex), "maxfev": max_evals, "xatol": 1e-3, "fatol": 1e-4})
+        x, y, lw, lh, yaw = unpack(res.x)
+        fit = Fit(shape, float(res.fun), x, y, lw, lh, yaw % 360.0)
+        if best is None or fit.cost < best.cost:
+            best = fit
+    assert best is not None
+    return best
+
+
+def fit_region(cam: PinholeCamera, region: Region, occluders: np.ndarray | None,
+               shapes: tuple[str, ...] = FIT_SHAPES) -> list[Fit]:
+    """Fits of every shape to a region, best (lowest cost) first; empty if the region is off the ground."""
+    init = initial_placement(cam, region)
+    if init is None:
+        return []
+    target = OutlineTarget(region, occluders)
+    fits = [fit_shape(cam, target, s, init) for s in shapes]
+    fits.sort(key=lambda f: f.cost)
+    return fits
