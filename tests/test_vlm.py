@@ -212,7 +212,7 @@ def test_blender_errors_come_back_as_repair_turns(target, base_program):
     repairs = [r for r in server.received[calls_before:] if len(r.body["messages"]) == 4]
     assert len(repairs) == 1
     text = last_user_text(repairs[0].body)
-    assert "unknown shape 'pyramid'" in text and "at: add_ground" in text
+    assert "unknown shape 'pyramid'" in text and "at: add_ground(\"ground\", size=20.0)  (in geometry())" in text
     assert proposer.usage_totals()["faults"] == {"blender": 1}
 
 

@@ -68,8 +68,18 @@ class ProgramOps:
 
 
 def quote_line(source: str, line: int | None) -> str:
-    """The source line a Blender error points at, for the repair prompt."""
+    """The source line a Blender error points at, for the repair prompt (or where it was raised)."""
     if line is None:
         return ""
+    from seig_search.program import SceneProgram
+
     lines = source.splitlines()
-    return lines[line - 1].strip() if 0 < line <= len(lines) else ""
+    if not 0 < line <= len(lines):
+        return ""
+    try:
+        stage = SceneProgram.from_source(source).stage_at(line)
+    except ProgramError:
+        stage = None
+    if stage is None:  # the prelude raised it: the helper's own line would only confuse
+        return "(raised inside a dialect helper, called from your code)"
+    return f"{lines[line - 1].strip()}  (in {stage}())"
