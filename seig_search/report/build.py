@@ -14,7 +14,8 @@ from pygments import highlight
 from pygments.formatters import HtmlFormatter
 from pygments.lexers import PythonLexer
 
-from seig_search.errors import ConfigError, SearchStateError
+from seig_search.errors import ConfigError, ProgramError, SearchStateError
+from seig_search.program import SceneProgram
 from seig_search.report import figures
 from seig_search.report.collect import LogEntry, RunData, collect_run, is_run_dir
 
@@ -79,6 +80,16 @@ def _flatten(tree: Any, prefix: str = "", skip: tuple[str, ...] = ()) -> list[tu
     return rows
 
 
+def _stage_beam(run: dict[str, Any], stage: str) -> int | None:
+    """The beam width configured for a stage (run.json's config lists stages with name and beam)."""
+    stages = _find_key(run, "stages")
+    if isinstance(stages, list):
+        for item in stages:
+            if isinstance(item, dict) and item.get("name") == stage and isinstance(item.get("beam"), int):
+                return int(item["beam"])
+    return None
+
+
 def _survivors(data: RunData, stage: str, beam: int) -> tuple[list[LogEntry], bool]:
     """The beam kept after a stage: flagged in the log when the search says so, else the top ``beam`` programs."""
     entries = [e for e in data.log if e.stage == stage]
@@ -133,11 +144,20 @@ def _failure_kinds(log: list[LogEntry]) -> dict[str, int]:
     return dict(sorted(kinds.items(), key=lambda kv: -kv[1]))
 
 
-def _program_html(source: str | None) -> tuple[str, str]:
+def _program_html(source: str | None) -> tuple[str, str, str]:
+    """(scene sections, prelude, css) highlighted; the prelude is the same in every program, so it folds away."""
     if source is None:
-        return "", ""
-    formatter = HtmlFormatter(linenos="table", cssclass="code", wrapcode=True)
-    return highlight(source, PythonLexer(), formatter), formatter.get_style_defs(".code")
+        return "", "", ""
+    formatter = HtmlFormatter(cssclass="code", wrapcode=True)
+    lines = source.splitlines(keepends=True)
+    try:
+        first = min(start for start, _ in SceneProgram.from_source(source).ranges.values())
+    except ProgramError:  # not in the dialect (raw bpy): show it whole
+        first = 1
+    def block(text: str, start: int) -> str:
+        numbered = HtmlFormatter(linenos="table", linenostart=start, cssclass="code", wrapcode=True)
+        return highlight(text, PythonLexer(), numbered) if text.strip() else ""
+    return block("".join(lines[first - 1 :]), first), block("".join(lines[: first - 1]), 1), formatter.get_style_defs(".code")
 
 
 def _background(data: RunData) -> tuple[float, float, float]:
@@ -164,10 +184,11 @@ def render_run_page(data: RunData) -> str:
     beam = int(beam) if isinstance(beam, (int, float)) and not isinstance(beam, bool) else DEFAULT_BEAM
     survivors = []
     for stage in data.stage_order():
-        rows, derived = _survivors(data, stage, beam)
+        width = _stage_beam(data.run, stage) or (1 if stage in ("initial", "final") else beam)
+        rows, derived = _survivors(data, stage, width)
         if rows:
-            survivors.append({"stage": stage, "rows": rows, "derived": derived})
-    program_html, program_css = _program_html(data.program)
+            survivors.append({"stage": stage, "rows": rows, "derived": derived, "beam": width})
+    program_html, prelude_html, program_css = _program_html(data.program)
     scores = [e.score for e in data.log if math.isfinite(e.score)]
     vlm = data.metrics.get("vlm") if isinstance(data.metrics.get("vlm"), dict) else None
     timings = [(k, v) for k, v in _flatten(data.metrics.get("timings") or data.metrics.get("timing") or {})]
@@ -192,6 +213,7 @@ def render_run_page(data: RunData) -> str:
         "run_json": json.dumps(data.run, indent=2, sort_keys=True, default=str) if data.run else "",
         "program_html": program_html,
         "program_css": program_css,
+        "prelude_html": prelude_html,
         "exports": {name: path.name for name, path in data.exports.items()},
         "log_errors": data.log_errors,
         "heatmap_max": figures.HEATMAP_MAX,
