@@ -11,6 +11,7 @@ from seig_search.errors import SeigError
 import seig_search.cli.report_cmd  # noqa: F401  (seig report)
 import seig_search.cli.check_cmd  # noqa: F401  (seig check)
 import seig_search.cli.weights_cmd  # noqa: F401  (seig weights status|fetch)
+import seig_search.cli.dataset_cmd  # noqa: F401  (seig dataset generate)
 import seig_search.cli.reconstruct_cmd  # noqa: F401  (seig reconstruct)
 
 
