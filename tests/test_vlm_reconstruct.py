@@ -2,18 +2,18 @@
 
 from __future__ import annotations
 
+import functools
 import json
 from pathlib import Path
 from typing import Any
 
-import pytest
-
 from doubles.scripted_vlm_server import Say, ScriptedVLMServer, free_port, last_user_text, sections_asked
 from doubles.vlm_scripts import GOOD, code_reply, good_script
-from seig_search.config import validate_config
 from seig_search.program import SceneProgram
-from seig_search.search.run import RunOptions, reconstruct
+from seig_search.search import run as search_run
 from seig_search.target import save_png
+
+RECONSTRUCT = search_run.reconstruct
 
 PYRAMID = 'add_ground("ground", size=20.0)\n    add_object("obj0", "pyramid", dims=(1.0, 1.0, 1.0))'
 
@@ -30,28 +30,65 @@ def script(body: dict[str, Any], index: int) -> Say:
     return good_script(body, index)
 
 
-def config(url: str) -> Any:
-    return validate_config({
-        "search": {"size": 32, "initial": 2, "workers": 2, "seed": 0},
-        "final": {"engine": "WORKBENCH", "samples": 1},
-        "score": {"neural": "off"},
-        "stages": [
-            {"name": "geometry", "sections": ["geometry"], "beam": 1, "per_survivor": 2, "rounds": 2,
-             "render": {"engine": "WORKBENCH", "samples": 1}},
-            {"name": "lighting", "sections": ["lighting"], "beam": 1, "per_survivor": 1, "rounds": 1,
-             "render": {"engine": "CYCLES", "samples": 1}},
-        ],
-        "vlm": {"model": "scripted-vlm", "base_url": url, "backoff_s": 0.01, "backoff_max_s": 0.05,
-                "timeout_s": 10.0, "image_side": 64, "max_repairs": 1,
-                "prices": {"scripted-vlm": {"input_per_mtok": 3.0, "output_per_mtok": 15.0}}},
-    })
+CONFIG = """
+[search]
+size = 32
+initial = 2
+workers = 2
+seed = 0
+
+[final]
+engine = "WORKBENCH"
+samples = 1
+
+[score]
+neural = "off"
+
+[[stages]]
+name = "geometry"
+sections = ["geometry"]
+beam = 1
+per_survivor = 2
+rounds = 2
+render = {{ engine = "WORKBENCH", samples = 1 }}
+
+[[stages]]
+name = "lighting"
+sections = ["lighting"]
+beam = 1
+per_survivor = 1
+rounds = 1
+render = {{ engine = "CYCLES", samples = 1 }}
+
+[vlm]
+model = "scripted-vlm"
+base_url = "{url}"
+backoff_s = 0.01
+backoff_max_s = 0.05
+timeout_s = 10.0
+image_side = 64
+max_repairs = 1
+prices = {{ scripted-vlm = {{ input_per_mtok = 3.0, output_per_mtok = 15.0 }} }}
+"""
+
+
+def seig(args: list[str], render_pool, monkeypatch) -> str:
+    """Runs the `seig` CLI in-process, its reconstruction sharing the session's render pool."""
+    from typer.testing import CliRunner
+
+    from seig_search.cli.main import app
+
+    monkeypatch.setattr(search_run, "reconstruct", functools.partial(RECONSTRUCT, pool=render_pool))
+    result = CliRunner().invoke(app, args, catch_exceptions=False)
+    assert result.exit_code == 0, result.output
+    return result.output
 
 
 def log_lines(out: Path) -> list[dict[str, Any]]:
     return [json.loads(line) for line in (out / "search" / "log.jsonl").read_text().splitlines() if line.strip()]
 
 
-def test_reconstruct_with_the_vlm_agent_then_replay(render_pool, tmp_path):
+def test_seig_reconstruct_agent_vlm_then_replay(render_pool, tmp_path, monkeypatch):
     from render_pool import RenderJob, RenderSettings
 
     settings = RenderSettings(engine="CYCLES", width=32, height=32, samples=2, passes=("color",))
@@ -62,9 +99,10 @@ def test_reconstruct_with_the_vlm_agent_then_replay(render_pool, tmp_path):
 
     record = tmp_path / "record"
     with ScriptedVLMServer("openai", script) as server:
-        options = RunOptions(image=image, out=tmp_path / "run", config=config(server.base_url), agent="vlm",
-                             record_dir=record, verify_exports=False, final_max_size=32)
-        outcome = reconstruct(options, pool=render_pool)
+        config = tmp_path / "vlm.toml"
+        config.write_text(CONFIG.format(url=server.base_url))
+        seig(["reconstruct", str(image), "--out", str(tmp_path / "run"), "--config", str(config),
+              "--agent", "vlm", "--record", str(record), "--no-verify"], render_pool, monkeypatch)
     lines = log_lines(tmp_path / "run")
     notes = [line["note"] for line in lines]
     assert "vlm" in notes and "vlm repair" in notes
@@ -75,7 +113,8 @@ def test_reconstruct_with_the_vlm_agent_then_replay(render_pool, tmp_path):
     assert repairs and "unknown shape 'pyramid'" in last_user_text(repairs[0].body)
     assert any(line["note"] == "vlm repair" and not line["failure"] for line in lines)
     best = SceneProgram.from_source((tmp_path / "run" / "scene.py").read_text())
-    assert best.hash == outcome.best.hash
+    run_info = json.loads((tmp_path / "run" / "run.json").read_text())
+    assert run_info["agent"] == "vlm" and best.hash == run_info["best_hash"]
     assert (tmp_path / "run" / "render.png").is_file()
     metrics = json.loads((tmp_path / "run" / "metrics.json").read_text())
     usage = metrics.get("vlm")
@@ -83,8 +122,9 @@ def test_reconstruct_with_the_vlm_agent_then_replay(render_pool, tmp_path):
         assert usage["input_tokens"] > 0 and usage["cost_usd_estimate"] > 0
 
     # the same search again from the recording, with nothing listening at the configured URL
-    replay = RunOptions(image=image, out=tmp_path / "replayed", config=config(f"http://127.0.0.1:{free_port()}/v1"),
-                        agent="vlm", replay_dir=record, verify_exports=False, final_max_size=32)
-    again = reconstruct(replay, pool=render_pool)
-    assert again.best.hash == outcome.best.hash
+    config.write_text(CONFIG.format(url=f"http://127.0.0.1:{free_port()}/v1"))
+    seig(["reconstruct", str(image), "--out", str(tmp_path / "replayed"), "--config", str(config),
+          "--agent", "vlm", "--replay", str(record), "--no-verify"], render_pool, monkeypatch)
+    replayed = json.loads((tmp_path / "replayed" / "run.json").read_text())
+    assert replayed["best_hash"] == run_info["best_hash"]
     assert [line["hash"] for line in log_lines(tmp_path / "replayed")] == [line["hash"] for line in lines]
