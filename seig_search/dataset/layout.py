@@ -26,6 +26,11 @@ def vec(values) -> tuple[float, float, float]:
     return tuple(r3(v) for v in values)  # type: ignore[return-value]
 
 
+def dims3(values) -> tuple[float, float, float]:
+    """Sizes on a 2 mm grid (at least 2 mm), so half a size is exact at 3 decimals: resting objects touch z = 0."""
+    return tuple(r3(max(round(float(v) / 0.002), 1) * 0.002) for v in values)  # type: ignore[return-value]
+
+
 def footprint_radius(shape: str, dims: tuple[float, float, float]) -> float:
     """Radius of a circle that holds the object's footprint whatever its rotation about z."""
     if shape in ("cube", "monkey", "plane"):

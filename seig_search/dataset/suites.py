@@ -22,6 +22,7 @@ from seig_search.dataset.layout import (
     frame_camera,
     member_location,
     place_clusters,
+    dims3,
     r3,
     single,
     stack,
@@ -138,14 +139,14 @@ _TOP_SHAPES = ("cube", "sphere", "cylinder", "cone", "torus")
 def _mixed_dims(rng: np.random.Generator, shape: str, scale: float = 1.0) -> tuple[float, float, float]:
     a, b, c = (float(v) * scale for v in rng.uniform(0.5, 1.5, size=3))
     if shape == "sphere":
-        return vec((a, a, a))
+        return dims3((a, a, a))
     if shape in ("cylinder", "cone"):
-        return vec((a, a, c))
+        return dims3((a, a, c))
     if shape == "torus":
-        return vec((a, a, a * float(rng.uniform(0.2, 0.35))))
+        return dims3((a, a, a * float(rng.uniform(0.2, 0.35))))
     if shape == "monkey":
-        return vec((a, a * 0.85, a * 0.75))  # Suzanne's own proportions
-    return vec((a, b, c))
+        return dims3((a, a * 0.85, a * 0.75))  # Suzanne's own proportions
+    return dims3((a, b, c))
 
 
 def _mixed_cluster(rng: np.random.Generator) -> Cluster:
@@ -158,7 +159,7 @@ def _mixed_cluster(rng: np.random.Generator) -> Cluster:
         inner = 0.5 * min(base_dims[0], base_dims[1])  # the support's inscribed radius
         top_dims = _mixed_dims(rng, top_shape, scale=0.6)
         shrink = min(1.0, 0.9 * inner / footprint_radius(top_shape, top_dims))
-        top_dims = vec((top_dims[0] * shrink, top_dims[1] * shrink, top_dims[2] * max(shrink, 0.5)))
+        top_dims = dims3((top_dims[0] * shrink, top_dims[1] * shrink, top_dims[2] * max(shrink, 0.5)))
         return stack(Member(base_shape, base_dims, (0.0, 0.0, 0.0), yaw), top_shape, top_dims,
                      r3(rng.uniform(-180.0, 180.0)))
     if kind == "touching":
