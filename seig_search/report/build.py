@@ -44,6 +44,8 @@ def _environment() -> jinja2.Environment:
 
 
 def _fmt_number(value: Any) -> str:
+    if value is None:
+        return "n/a"
     if isinstance(value, bool) or not isinstance(value, (int, float)):
         return str(value)
     if isinstance(value, int):
@@ -117,7 +119,8 @@ def _stage_rows(data: RunData, target: Any) -> list[dict[str, Any]]:
             "failures": sum(1 for e in entries if e.failure),
             "best": max(scores) if scores else None,
             "rounds": len({e.round for e in entries}),
-            "render_s": sum(sum(e.timing.values()) for e in entries),
+            "render_s": sum(_job_seconds(e.timing) for e in entries),
+            "seconds": _stage_seconds(data.metrics, stage),
             "image": None,
             "heat": None,
             "diff": None,
@@ -133,6 +136,22 @@ def _stage_rows(data: RunData, target: Any) -> list[dict[str, Any]]:
             row["program"] = folder.program.relative_to(data.out_dir).as_posix()
         rows.append(row)
     return rows
+
+
+def _job_seconds(timing: dict[str, float]) -> float:
+    """Worker time of one job; a batch-wide ``render_s`` is only the fallback (it repeats on every row of a batch)."""
+    for key in ("worker_total_s", "total_s", "render_s"):
+        if key in timing:
+            return timing[key]
+    return 0.0
+
+
+def _stage_seconds(metrics: dict[str, Any], stage: str) -> float | None:
+    """Wall time of a stage as the search measured it (metrics.json timings.stages.<name>.seconds)."""
+    stages = (metrics.get("timings") or {}).get("stages") if isinstance(metrics.get("timings"), dict) else None
+    entry = stages.get(stage) if isinstance(stages, dict) else None
+    value = entry.get("seconds") if isinstance(entry, dict) else None
+    return float(value) if isinstance(value, (int, float)) else None
 
 
 def _failure_kinds(log: list[LogEntry]) -> dict[str, int]:
@@ -191,8 +210,10 @@ def render_run_page(data: RunData) -> str:
     program_html, prelude_html, program_css = _program_html(data.program)
     scores = [e.score for e in data.log if math.isfinite(e.score)]
     vlm = data.metrics.get("vlm") if isinstance(data.metrics.get("vlm"), dict) else None
-    timings = [(k, v) for k, v in _flatten(data.metrics.get("timings") or data.metrics.get("timing") or {})]
+    timings = [(k, v) for k, v in _flatten(data.metrics.get("timings") or data.metrics.get("timing") or {})
+               if not k.startswith("stages.")]  # per-stage times are in the stage table
     timings += [(f"run.{k}", v) for k, v in _flatten(data.run.get("timings") or {})]
+    metric_rows = _flatten(data.metrics, skip=("vlm", "timings", "timing", "exports"))
     context = {
         "title": f"seig report: {data.name}",
         "name": data.name,
@@ -207,7 +228,9 @@ def render_run_page(data: RunData) -> str:
         "curves": figures.curves_uri(data.log, data.stage_order()),
         "survivors": survivors,
         "beam": beam,
-        "metrics": _flatten(data.metrics, skip=("vlm", "timings", "timing")),
+        "metrics": [(k, v) for k, v in metric_rows if not k.startswith("scorer.")],
+        "scorer": [(k[len("scorer."):], v) for k, v in metric_rows if k.startswith("scorer.")],
+        "export_checks": [c for c in data.metrics.get("exports") or [] if isinstance(c, dict)],
         "vlm": _flatten(vlm) if vlm else [],
         "timings": timings,
         "run_json": json.dumps(data.run, indent=2, sort_keys=True, default=str) if data.run else "",

@@ -68,15 +68,16 @@ class RunData:
         return self.out_dir.name
 
     def stage_order(self) -> list[str]:
-        """Stages in the order they ran: the stage folders first, then log-only stages."""
-        order = [s.stage for s in self.stages]
-        for entry in self.log:
-            if entry.stage not in order:
-                order.append(entry.stage)
+        """Stages in the order they ran: first programs, the stage folders, other log stages, the final pick."""
         known = {name: i for i, name in enumerate(STAGES)}
-        if not self.stages:  # no folders to order by: fall back to the canonical order
-            order.sort(key=lambda s: known.get(s, len(known)))
-        return order
+        order = [s.stage for s in self.stages]
+        logged = list(dict.fromkeys(entry.stage for entry in self.log))
+        middle = [s for s in logged if s not in order and s not in ("initial", "final")]
+        if not self.stages:  # no folders to order by: the canonical order
+            middle.sort(key=lambda s: known.get(s, len(known)))
+        head = ["initial"] if "initial" in logged else []
+        tail = ["final"] if "final" in logged else []
+        return head + order + middle + tail
 
 
 def is_run_dir(path: Path) -> bool:
