@@ -34,6 +34,7 @@ __all__ = [
     "RULES",
     "check_program",
     "ensure_allowed",
+    "rules_markdown",
 ]
 
 # Rule name -> why it exists. Every violation carries one of these names.
@@ -42,15 +43,19 @@ RULES: dict[str, str] = {
     "everything else (os, sys, subprocess, socket, ctypes, importlib, ...) reaches the machine",
     "star-import": "`from x import *` binds names the check cannot see",
     "forbidden-builtin": "builtins that run code, reach attributes by string, open files or expose the "
-    "interpreter (exec, eval, compile, open, getattr, globals, vars, type, ...)",
+    "interpreter (`exec`, `eval`, `compile`, `open`, `getattr`, `globals`, `vars`, ...); `input`, `help`, "
+    "`breakpoint` and `exit` may only be shadowed, not called",
     "dunder": "double-underscore names, attributes and strings are the classic way out of any Python "
-    "sandbox (__class__.__subclasses__, __globals__, __builtins__, __import__)",
-    "private-attribute": "single-underscore attributes are internals (random._os, bpy.ops._op_call)",
-    "bpy-module": "bpy.app (handlers, binary path, timers), bpy.utils (execfile, module loaders, "
-    "register_class), bpy.path and bpy.msgbus are not scene building",
-    "text-block": "Blender text blocks run as modules or scripts (bpy.data.texts, as_module, script nodes)",
-    "ops-category": "only bpy.ops categories that edit the scene are allowed; wm, script, text, image, "
-    "render, file, preferences, sound, screen, sequencer, import_*/export_* open, save or run files",
+    "sandbox (`__class__.__subclasses__`, `__globals__`, `__builtins__`, `__import__`); only reading "
+    "`__name__` and the string `'__main__'` are allowed",
+    "private-attribute": "single-underscore attributes are internals (`random._os`, `bpy.ops._op_call`)",
+    "bpy-module": "`bpy.app` (handlers, binary path, timers), `bpy.utils` (execfile, module loaders, "
+    "register_class), `bpy.path`, `bpy.msgbus` and `bpy.props` are not scene building",
+    "text-block": "Blender text blocks run as modules or scripts (`bpy.data.texts`, `as_module`, script "
+    "operators and nodes)",
+    "ops-category": "only the `bpy.ops` categories in ALLOWED_OPS_CATEGORIES may be called; wm, script, "
+    "text, image, render, file, preferences, sound, screen, sequencer, import_*/export_* open, save or run "
+    "files",
     "file-io": "loading, saving, linking, packing, baking, presets and anything named like a file path "
     "touch the file system",
     "callback": "handlers, timers, message-bus subscriptions, drivers and class registration run code later, "
@@ -59,10 +64,10 @@ RULES: dict[str, str] = {
     "or run operators",
     "node-group": "node groups (geometry-node file import, compositor file output) and OSL script shading "
     "read and write files",
-    "introspection": "frames, code objects, RNA path resolution by string and .format() on computed "
-    "templates reach objects the check cannot see",
+    "introspection": "frames, code objects, RNA path resolution by string, `bpy.context.copy()` and "
+    "`.format()` on computed templates reach objects the check cannot see",
     "path-literal": "a string that looks like a file path has no business in a scene program",
-    "module-state": "assigning to a module or bpy.types attribute (math.sin = ..., bpy.types.Object.x = ...) "
+    "module-state": "assigning to a module or bpy.types attribute (`math.sin = ...`, `bpy.types.Object.x = ...`) "
     "outlives the job in a reused worker and can tamper with the next candidates",
     "encoding": "a coding declaration other than UTF-8 makes Blender read different code than was checked",
     "too-large": "programs are capped in size to keep the check and the worker bounded",
@@ -383,6 +388,25 @@ class _Checker(ast.NodeVisitor):
             for part in re.split(r"[.\[\]]", field)[1:]:
                 if part and not part.isdigit():
                     self.check_name_part(node, part, "format field")
+
+
+def rules_markdown() -> str:
+    """The rule table of docs/security.md, generated from the data above (a test keeps them equal)."""
+    names: dict[str, list[str]] = {rule: [] for rule in RULES}
+    for name, rule in FORBIDDEN_ATTRIBUTES.items():
+        names[rule].append(f"`{name}`")
+    for name in FORBIDDEN_NAMES | FORBIDDEN_CALLS:
+        names["dunder" if name.startswith("__") else "forbidden-builtin"].append(f"`{name}`")
+    words: dict[str, list[str]] = {rule: [] for rule in RULES}
+    for word, rule in FORBIDDEN_TOKENS.items():
+        words[rule].append(f"`{word}`")
+    rows = ["| rule | why | names it rejects (as attribute, keyword, imported name or key) |", "|---|---|---|"]
+    for rule, why in RULES.items():
+        listed = ", ".join(sorted(names[rule]))
+        if words[rule]:
+            listed += ("; " if listed else "") + "names containing the word " + ", ".join(sorted(words[rule]))
+        rows.append(f"| `{rule}` | {why} | {listed} |")
+    return "\n".join(rows) + "\n"
 
 
 def check_program(source: str) -> list[PolicyViolation]:

@@ -299,3 +299,11 @@ def test_every_path_property_is_rejected_except_generic_names(bpy_file_surface: 
     passed = [p for p in bpy_file_surface["props"]
               if p not in generic and not check_program(f"x = y.{p}\n")]
     assert passed == []
+
+
+def test_security_doc_lists_the_rules_as_generated() -> None:
+    from render_pool.policy import rules_markdown
+
+    doc = (Path(__file__).parent.parent / "docs" / "security.md").read_text(encoding="utf-8")
+    begin = doc.index("-->\n", doc.index("<!-- rules:begin")) + len("-->\n")
+    assert doc[begin:doc.index("<!-- rules:end -->")] == rules_markdown()
