@@ -68,7 +68,7 @@ class ScoreConfig(BaseModel):
     clip_image_size: int | None = Field(None, ge=32)
 
     device: str = "cpu"
-    torch_threads: int | None = Field(None, ge=1)  # None: min(cores, 4); set once per process
+    torch_threads: int | None = Field(None, ge=1)  # None: half the cores, 1..4; set once per process
     neural_batch: int = Field(32, ge=1)  # images per network forward, bounds memory for big batches
     seed: int = 0  # seeds the random-weights networks
 

@@ -29,11 +29,15 @@ _THREADS_SET = False
 
 
 def configure_threads(config: ScoreConfig) -> None:
-    """Bound torch's intra-op threads once per process (oversubscription is slower than fewer threads)."""
+    """Bound torch's intra-op threads once per process.
+
+    Default: half the cores, at most 4 (1 on a 2-core machine). The render workers want the cores too, and
+    oversubscribed OpenMP threads spin: measured on 2 busy cores, 2 threads scored 10x slower than 1.
+    """
     global _THREADS_SET
     if _THREADS_SET:
         return
-    n = config.torch_threads or max(1, min(os.cpu_count() or 1, 4))
+    n = config.torch_threads or max(1, min((os.cpu_count() or 1) // 2, 4))
     if torch.get_num_threads() != n:
         torch.set_num_threads(n)
     try:
@@ -210,3 +214,10 @@ def _load(config: ScoreConfig) -> NeuralModels:
 def _missing_text(missing: list[WeightsLocation]) -> str:
     return "neural weights not found: " + "; ".join(f"{m.name} (looked in {', '.join(m.looked)})"
                                                     for m in missing)
+
+
+def clear_cache() -> None:
+    """Forget loaded networks and given warnings (after weights were fetched into a running process)."""
+    with _LOCK:
+        _CACHE.clear()
+        _WARNED.clear()

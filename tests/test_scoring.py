@@ -1,0 +1,215 @@
+"""The search score on synthetic images: known answers, ranking, batching, alpha, fallback, no downloads."""
+
+from __future__ import annotations
+
+import logging
+
+import numpy as np
+import pytest
+
+from scoring import OFFLINE_WEIGHTS, ScoreConfig, Scorer
+from scoring import neural
+from scoring.segment import foreground_from_image, objects_from_foreground, objects_from_index
+from seig_search.errors import ConfigError, ScoringError, WeightsUnavailableError
+
+# The real LPIPS and CLIP architectures with seeded random weights: exercises the plumbing, not perception.
+RANDOM_WEIGHTS = ScoreConfig(neural="random-weights", clip_image_size=64)  # small input: cheap tests
+OFFLINE = ScoreConfig(neural="off")
+
+
+def scene(size: int = 64, boxes=(((16, 40), (10, 30), (0.8, 0.1, 0.1)),), bg=(0.9, 0.9, 0.9)) -> np.ndarray:
+    """A flat background with coloured boxes ((rows), (cols), colour)."""
+    img = np.empty((size, size, 3), np.float32)
+    img[:] = bg
+    for (r0, r1), (c0, c1), col in boxes:
+        img[r0:r1, c0:c1] = col
+    return img
+
+
+TWO = (((16, 40), (8, 26), (0.8, 0.1, 0.1)), ((20, 44), (36, 56), (0.1, 0.2, 0.8)))
+NEAR = (((18, 42), (10, 28), (0.8, 0.1, 0.1)), ((20, 44), (38, 58), (0.1, 0.2, 0.8)))
+POOR = (((40, 60), (40, 60), (0.1, 0.7, 0.1)),)
+
+
+@pytest.fixture()
+def empty_caches(tmp_path, monkeypatch):
+    """Weight caches that hold nothing, and a fresh model cache; restored afterwards."""
+    import huggingface_hub.constants as hc
+
+    monkeypatch.setenv("TORCH_HOME", str(tmp_path / "torch"))
+    monkeypatch.setattr(hc, "HF_HUB_CACHE", str(tmp_path / "hf"))
+    neural.clear_cache()
+    yield tmp_path
+    neural.clear_cache()
+
+
+@pytest.mark.parametrize("config", [OFFLINE, RANDOM_WEIGHTS], ids=["offline", "random-weights"])
+def test_identical_render_scores_one_and_better_render_ranks_higher(config):
+    scorer = Scorer(scene(boxes=TWO), config)
+    same, near, poor = scorer.score_batch([scene(boxes=TWO), scene(boxes=NEAR), scene(boxes=POOR)])
+    assert same.total == pytest.approx(1.0, abs=1e-5)
+    assert all(v == pytest.approx(1.0, abs=1e-5) for v in same.terms.values())
+    assert same.total > near.total > poor.total
+    assert set(same.terms) == set(scorer.describe()["weights"])
+    assert 0.0 <= poor.total < 0.8
+
+
+def test_batch_and_single_scoring_agree_across_resolutions():
+    scorer = Scorer(scene(96, boxes=TWO), RANDOM_WEIGHTS)
+    renders = [scene(64, boxes=NEAR), scene(48, boxes=POOR), scene(64, boxes=POOR), scene(48, boxes=TWO)]
+    index = [None, None, (renders[2][..., 1] > 0.5).astype(np.int32), None]
+    batch = scorer.score_batch(renders, index)
+    for r, i, b in zip(renders, index, batch):
+        single = scorer.score(r, i)
+        assert single.total == pytest.approx(b.total, abs=1e-5)
+        assert single.terms == pytest.approx(b.terms, abs=1e-5)
+    assert set(batch[0].terms) == {"lpips", "clip", "ssim", "pixel", "mask", "objects", "edges", "color"}
+
+
+def test_rgba_target_is_composited_over_the_background():
+    rgb = scene(boxes=TWO, bg=(1.0, 1.0, 1.0))
+    alpha = (np.abs(rgb - 1.0).sum(axis=-1) > 0).astype(np.float32)
+    rgba = np.dstack([np.where(alpha[..., None] > 0, rgb, 0.3), alpha])  # junk colour where transparent
+    on_white = Scorer(rgba, OFFLINE)
+    assert np.allclose(on_white.target, rgb)
+    assert on_white.score(rgb).total == pytest.approx(1.0, abs=1e-6)
+    separate = Scorer(rgba[..., :3], OFFLINE, target_alpha=alpha)
+    assert np.allclose(separate.target, rgb)
+    on_black = Scorer(rgba, ScoreConfig(neural="off", background=(0.0, 0.0, 0.0)))
+    assert on_black.score(rgb).total < 0.9
+
+
+def test_offline_fallback_is_used_and_said_once(empty_caches, caplog):
+    with caplog.at_level(logging.WARNING, logger="seig.scoring"):
+        first = Scorer(scene(boxes=TWO))  # neural="auto"
+        second = Scorer(scene(boxes=NEAR))
+    warnings = [r for r in caplog.records if "neural weights not found" in r.getMessage()]
+    assert len(warnings) == 1
+    assert "seig weights fetch" in warnings[0].getMessage()
+    info = first.describe()
+    assert info["neural"] == "offline-fallback"
+    total = sum(OFFLINE_WEIGHTS.as_dict().values())
+    assert info["weights"] == pytest.approx({k: v / total for k, v in OFFLINE_WEIGHTS.as_dict().items() if v > 0})
+    assert "lpips" not in second.score(scene(boxes=TWO)).terms
+
+
+def test_pretrained_mode_refuses_missing_weights(empty_caches):
+    with pytest.raises(WeightsUnavailableError) as err:
+        Scorer(scene(), ScoreConfig(neural="pretrained"))
+    assert err.value.exit_code == 6 and "seig weights fetch" in str(err.value)
+
+
+@pytest.fixture()
+def no_network(monkeypatch):
+    """Every download entry point of torch hub, Hugging Face, open_clip and urllib fails the test."""
+    import urllib.request
+
+    import huggingface_hub
+    import open_clip.pretrained
+    import torch.hub
+
+    def refuse(*args, **kwargs):
+        raise AssertionError(f"download attempted: {args[:1]}")
+
+    for owner, name in [(torch.hub, "load_state_dict_from_url"), (torch.hub, "download_url_to_file"),
+                        (huggingface_hub, "hf_hub_download"), (open_clip.pretrained, "hf_hub_download"),
+                        (open_clip.pretrained, "download_pretrained"), (urllib.request, "urlopen")]:
+        monkeypatch.setattr(owner, name, refuse)
+
+
+def test_missing_weights_trigger_no_download(empty_caches, no_network):
+    Scorer(scene(), ScoreConfig(neural="auto")).score(scene(boxes=NEAR))
+
+
+def test_configured_weight_files_are_loaded_without_downloads(empty_caches, tmp_path, no_network):
+    import open_clip
+    import torch
+    import torchvision
+
+    torch.manual_seed(1)
+    trunk = torchvision.models.alexnet(weights=None).state_dict()
+    torch.save(trunk, tmp_path / "alexnet.pth")
+    clip = open_clip.create_model("ViT-S-32")
+    torch.save({k: v.half() for k, v in clip.state_dict().items()}, tmp_path / "clip.pt")
+    cfg = ScoreConfig(neural="pretrained", lpips_backbone_path=tmp_path / "alexnet.pth", clip_model="ViT-S-32",
+                      clip_pretrained="none", clip_weights_path=tmp_path / "clip.pt")
+    scorer = Scorer(scene(boxes=TWO), cfg)
+    assert scorer.describe()["neural"] == "pretrained"
+    lp = scorer.models.lpips.model
+    assert torch.equal(lp.net.slice1[0].weight, trunk["features.0.weight"])
+    assert torch.equal(getattr(lp.net.slice5, "10").weight, trunk["features.10.weight"])
+    got = scorer.models.clip.visual.conv1.weight
+    assert torch.equal(got, clip.visual.conv1.weight.half().float())
+    assert scorer.score(scene(boxes=TWO)).total == pytest.approx(1.0, abs=1e-5)
+
+
+def test_bad_inputs_raise_scoring_errors():
+    scorer = Scorer(scene(), OFFLINE)
+    with pytest.raises(ScoringError):
+        scorer.score(np.zeros((8, 8)))
+    with pytest.raises(ScoringError):
+        scorer.score(np.full((8, 8, 3), np.nan, np.float32))
+    with pytest.raises(ScoringError):
+        scorer.score(scene(), index=np.zeros((5, 5), np.int32))
+    with pytest.raises(ScoringError):
+        scorer.score_batch([scene(), scene()], [None])
+    with pytest.raises(ConfigError):
+        Scorer(scene(), {"weights": {"lpips": -1.0}})
+    with pytest.raises(ConfigError):
+        Scorer(scene(), {"offline_weights": {k: 0.0 for k in OFFLINE_WEIGHTS.as_dict()}})
+
+
+def test_uint8_renders_match_float_renders():
+    scorer = Scorer(scene(boxes=TWO), OFFLINE)
+    f = scene(boxes=NEAR)
+    u = np.round(f * 255).astype(np.uint8)
+    assert scorer.score(u).total == pytest.approx(scorer.score(u.astype(np.float32) / 255).total, abs=1e-6)
+
+
+def test_segmentation_finds_objects_and_index_ground_is_background():
+    img = scene(boxes=TWO)
+    labels = objects_from_foreground(foreground_from_image(img))
+    assert labels.max() == 2
+    assert (labels[30, 15] > 0) and (labels[30, 45] > 0) and labels[2, 2] == 0
+    index = np.full((64, 64), 1, np.int32)  # label 1 fills the frame: a ground plane
+    index[16:40, 8:26], index[20:44, 36:56] = 2, 3
+    objs = objects_from_index(index)
+    assert set(np.unique(objs)) == {0, 2, 3}
+
+
+def test_index_pass_drives_the_mask_terms():
+    target = scene(boxes=TWO)
+    scorer = Scorer(target, OFFLINE)
+    render = scene(boxes=TWO)
+    right = np.zeros((64, 64), np.int32)
+    right[16:40, 8:26], right[20:44, 36:56] = 1, 2
+    wrong = np.zeros((64, 64), np.int32)
+    wrong[0:10, 0:10] = 1
+    good, bad = scorer.score_batch([render, render], [right, wrong])
+    assert good.terms["mask"] == pytest.approx(1.0) and good.terms["objects"] == pytest.approx(1.0)
+    assert bad.terms["mask"] == 0.0 and bad.terms["objects"] == 0.0
+    assert good.terms["ssim"] == bad.terms["ssim"]
+
+
+def test_weights_cli_status_and_fetch(empty_caches, monkeypatch):
+    import json
+
+    import torch.hub
+    from typer.testing import CliRunner
+
+    from seig_search.cli.main import app
+
+    runner = CliRunner()
+    res = runner.invoke(app, ["weights", "status", "--json"])
+    assert res.exit_code == 0
+    status = json.loads(res.stdout)
+    assert status["lpips_linear"]["found"] and not status["lpips_trunk"]["found"]
+    assert not status["clip"]["found"] and str(empty_caches) in status["lpips_trunk"]["looked"][0]
+
+    def offline(*a, **k):
+        raise OSError("network unreachable")
+
+    monkeypatch.setattr(torch.hub, "load_state_dict_from_url", offline)
+    res = runner.invoke(app, ["weights", "fetch", "--no-clip"])
+    assert res.exit_code == 6 and "could not fetch weights" in res.output
+    assert runner.invoke(app, ["weights", "status", "--lpips-net", "nope"]).exit_code == 2
