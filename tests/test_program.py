@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import math
 import subprocess
 import sys
 from pathlib import Path
@@ -159,3 +160,35 @@ def test_dialect_doc_example_builds(tmp_path: Path) -> None:
     assert sorted(built["objects"]) == ["ground", "obj0", "obj1", "obj2"]
     assert built["objects"]["obj2"]["dims"] == pytest.approx([0.6, 0.6, 1.2], abs=1e-4)
     assert built["lights"]["fill"]["kind"] == "AREA"
+
+
+def test_spec_from_the_worker_summary_rebuilds_the_scene(tmp_path: Path) -> None:
+    from seig_search.program import spec_from_summary
+
+    spec = sample_spec()
+    path = tmp_path / "scene.py"
+    path.write_text(render_program(spec))
+    # The render worker's own summary function, run in a bpy process as the worker runs it.
+    code = (f"import bpy, json\nexec(open({str(path)!r}).read())\nfrom render_pool.worker_scene import scene_summary\n"
+            "s = scene_summary(bpy)\nfor o in s['objects']:\n    o['shape'] = bpy.data.objects[o['name']].get('seig_shape')\n"
+            "print('SUMMARY' + json.dumps(s))\n")
+    proc = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120)
+    assert proc.returncode == 0, proc.stderr[-2000:]
+    summary = json.loads(next(l for l in proc.stdout.splitlines() if l.startswith("SUMMARY"))[len("SUMMARY"):])
+    back = spec_from_summary(summary)
+    assert [o.name for o in back.objects] == [o.name for o in spec.objects]
+    for got, want in zip(back.objects, spec.objects):
+        assert got.shape == want.shape
+        assert got.dims == pytest.approx(want.dims, abs=1e-4) and got.location == pytest.approx(want.location, abs=1e-5)
+        assert got.rotation_deg == pytest.approx(want.rotation_deg, abs=1e-3)
+        assert got.color == pytest.approx(want.color, abs=1e-6) and got.metallic == pytest.approx(want.metallic)
+    assert back.ground is not None and back.ground.size == pytest.approx(30.0)
+    # Aims come back as points on the same view ray.
+    for got, want in ((back.camera, spec.camera), *zip(back.lights, spec.lights)):
+        ray = [a - b for a, b in zip(got.look_at, got.location)]
+        true = [a - b for a, b in zip(want.look_at, want.location)]
+        cos = sum(a * b for a, b in zip(ray, true)) / math.hypot(*ray) / math.hypot(*true)
+        assert cos == pytest.approx(1.0, abs=1e-6)
+    assert back.camera.lens == pytest.approx(spec.camera.lens)
+    with pytest.raises(ProgramError):
+        spec_from_summary({"objects": []})
