@@ -92,6 +92,7 @@ def reconstruct_command(
         load_target(image, size=options.config.search.size)  # bad input fails here, before any worker starts
     except SeigError as error:
         raise fail(error) from None
+    from seig_search.report import write_report
     from seig_search.search.run import reconstruct
 
     c = options.config
@@ -103,6 +104,7 @@ def reconstruct_command(
     try:
         with Progress(*columns, console=console, transient=False) as progress:
             outcome = reconstruct(options, progress=RichProgress(progress))
+        write_report(out)  # report.html: target beside render, stage bests, curves, survivors, program
     except SeigError as error:
         raise fail(error) from None
     except KeyboardInterrupt:
