@@ -38,6 +38,9 @@ def fit_ground_field(lab: np.ndarray, seed_mask: np.ndarray, iterations: int = 4
     return field.reshape(h, w, 3).astype(np.float32), use.reshape(h, w)
 
 
+MAX_SHADOW_RATIO = 0.45  # shadowed over lit ground; brighter "shadows" are grey objects (or no key light)
+
+
 def _dominant_colour_seed(lab: np.ndarray, h: int, radius: float = 10.0) -> np.ndarray:
     """Pixels within ``radius`` (Lab) of the most common colour of the image's lower two thirds."""
     lower = lab[h // 3 :].reshape(-1, 3)
@@ -146,8 +149,30 @@ def _shadow_mask(srgb, ground, world, world_lin) -> tuple[np.ndarray, float | No
     hist = np.convolve(hist, [1, 2, 1], mode="same")
     peak = int(np.argmax(hist))
     centre = 0.5 * (edges[peak] + edges[peak + 1])
+    if centre > MAX_SHADOW_RATIO:  # that dark mode is a grey object, not a shadow
+        return empty, None
     # darker than the peak counts too: contact shadows under objects get less ambient light
-    shadow = cand & (ratio < centre + 0.03 + 0.3 * centre)
+    level = ratio < centre + 0.03 + 0.3 * centre
+    shadow = cand & level
+    # Hysteresis: shadow pixels tinted by light bounced off a coloured object next to them (looser
+    # chromaticity) count when they connect to clear shadow.
+    loose = (dist < tol + 0.1) & level & ~ground & ~world
+    labels, n = ndi.label(loose)
+    if n:
+        hit = np.zeros(n + 1, bool)
+        hit[np.unique(labels[shadow])] = True
+        hit[0] = False
+        shadow = shadow | hit[labels]
     # speckle inside a shadow (render noise, texture) is still shadow; object pixels stay outside
-    closed = ndi.binary_closing(shadow, iterations=1) & cand
-    return shadow | closed, float(centre)
+    shadow = shadow | (ndi.binary_closing(shadow, iterations=1) & loose)
+    # A cast shadow always touches the object casting it; a dark, ground-coloured blob surrounded by lit
+    # ground is a grey object instead.
+    labels, n = ndi.label(shadow, structure=np.ones((3, 3)))
+    if n:
+        other = ~ground & ~world & ~shadow
+        near_other = ndi.binary_dilation(other, iterations=2)
+        touch = np.zeros(n + 1, bool)
+        touch[np.unique(labels[near_other & shadow])] = True
+        touch[0] = False
+        shadow = touch[labels]
+    return shadow, float(centre)

@@ -7,6 +7,8 @@ usually look.
 
 from __future__ import annotations
 
+import math
+
 import numpy as np
 from scipy import ndimage as ndi
 from skimage import measure, morphology, segmentation
@@ -36,7 +38,7 @@ def foreground_mask(srgb: np.ndarray, bg: Background, alpha: np.ndarray | None =
         for m in (bg.ground_mask, bg.shadow_mask, bg.world_mask):
             if m is not None:
                 fg &= ~m
-    min_size = max(6, int(0.0004 * h * w))
+    min_size = max(10, int(0.001 * h * w))
     if min(h, w) >= 48:
         fg = ndi.binary_opening(fg, structure=morphology.disk(1))
     fg = drop_small(fg, min_size)
@@ -55,42 +57,118 @@ def drop_small(mask: np.ndarray, min_size: int) -> np.ndarray:
     return keep[labels]
 
 
-def _split_by_colour(srgb: np.ndarray, comp: np.ndarray, min_size: int) -> list[np.ndarray]:
-    """Split one connected component where its chromaticity changes."""
-    lin = srgb_to_linear(srgb)
-    chrom = chromaticity(lin)[comp]
-    if chrom.shape[0] < 2 * min_size:
-        return [comp]
-    # Quantise chromaticity; a colour boundary shows up as separate clusters of coarse bins.
-    from scipy.cluster.vq import kmeans2
+def _split_by_colour(srgb: np.ndarray, comp: np.ndarray, min_size: int, tol: float = 16.0) -> list[np.ndarray]:
+    """Split one connected component where its chromaticity changes.
 
-    best = [comp]
-    feats = chrom[:, :2].astype(float)
-    if np.ptp(feats, axis=0).max() < 0.08:
-        return best
-    for k in (2, 3):
-        centres, labels = kmeans2(feats, k, seed=0, minit="++")
-        dists = np.linalg.norm(centres[:, None] - centres[None], axis=2)[np.triu_indices(k, 1)]
-        if dists.min() < 0.08:
+    SLIC superpixels inside the component are merged greedily by chromaticity (shading-invariant), so faces of
+    one object in light and shade join while differently coloured neighbours stay apart. Superpixels whose
+    chromaticity means little (very dark, or white highlights) join the neighbour they touch most.
+    """
+    area = int(comp.sum())
+    if area < 3 * min_size:
+        return [comp]
+    from skimage.segmentation import slic
+
+    rows, cols = np.nonzero(comp)
+    r0, r1, c0, c1 = rows.min(), rows.max() + 1, cols.min(), cols.max() + 1
+    sub_mask = comp[r0:r1, c0:c1]
+    sub = srgb[r0:r1, c0:c1]
+    n_seg = int(np.clip(area / 24, 4, 400))
+    labels = slic(sub, n_segments=n_seg, compactness=8.0, mask=sub_mask, start_label=1, channel_axis=-1,
+                  convert2lab=True, enforce_connectivity=True)
+    n = int(labels.max())
+    if n < 2:
+        return [comp]
+    lin = srgb_to_linear(sub)
+    idx = np.arange(1, n + 1)
+    size = ndi.sum(np.ones(labels.shape), labels, idx)
+    mean_lin = np.stack([ndi.mean(lin[..., k], labels, idx) for k in range(3)], axis=1)
+    hue, sat = _hue_sat(mean_lin)
+    # Hue survives shading, metal reflections and ambient tint; saturation and brightness do not. Grey,
+    # dark or highlight superpixels carry no hue and join a neighbour instead.
+    reliable = (sat > 0.3) & (mean_lin.sum(axis=1) > 0.02)
+    adj = _adjacency(labels, n)
+    parent = list(range(n + 1))
+
+    def find(a):
+        while parent[a] != a:
+            parent[a] = parent[parent[a]]
+            a = parent[a]
+        return a
+
+    unit = np.stack([np.cos(np.radians(hue)), np.sin(np.radians(hue))], axis=1)
+    cw = {i: (unit[i - 1] * size[i - 1], size[i - 1]) for i in idx if reliable[i - 1]}
+    while True:  # greedy average-linkage merge of reliable superpixels by chromaticity
+        best = None
+        for (a, b) in adj:
+            ra, rb = find(a), find(b)
+            if ra == rb or ra not in cw or rb not in cw:
+                continue
+            va, vb = cw[ra][0], cw[rb][0]
+            cosang = float(va @ vb / max(np.linalg.norm(va) * np.linalg.norm(vb), 1e-9))
+            d = math.degrees(math.acos(min(1.0, max(-1.0, cosang))))
+            if d < tol and (best is None or d < best[0]):
+                best = (d, ra, rb)
+        if best is None:
             break
-        parts = []
-        lab_img = np.zeros(comp.shape, int)
-        lab_img[comp] = labels + 1
-        need = max(3 * min_size, int(0.12 * comp.sum()))
-        for j in range(1, k + 1):
-            pm = drop_small(ndi.binary_opening(lab_img == j, structure=morphology.disk(1)), need)
-            if pm.sum() >= need:
-                parts.append(pm)
-        if len(parts) == k:
-            best = parts
-    if len(best) > 1:  # give unassigned pixels (edges, highlights) to the nearest part
-        marker = np.zeros(comp.shape, int)
-        for i, p in enumerate(best, 1):
-            marker[p] = i
-        _, idx = ndi.distance_transform_edt(marker == 0, return_indices=True)
-        filled = marker[idx[0], idx[1]] * comp
-        best = [filled == i for i in range(1, len(best) + 1)]
-    return best
+        _, ra, rb = best
+        parent[rb] = ra
+        cw[ra] = (cw[ra][0] + cw[rb][0], cw[ra][1] + cw[rb][1])
+        del cw[rb]
+    # unreliable superpixels join the reliable cluster they share the longest border with
+    for _ in range(3):
+        for i in idx:
+            if find(i) in cw:
+                continue
+            touching = [(w, find(j)) for (j, w) in adj.get_neighbours(i) if find(j) in cw]
+            if touching:
+                parent[find(i)] = max(touching)[1]
+    roots = np.array([0] + [find(i) for i in idx])
+    merged = roots[labels]
+    parts = []
+    for root in np.unique(merged[merged > 0]):
+        m = np.zeros(comp.shape, bool)
+        m[r0:r1, c0:c1] = merged == root
+        parts.append(m)
+    if len(parts) < 2:
+        return [comp]
+    # pieces too small to be an object go to the neighbour they touch most
+    big = [p for p in parts if p.sum() >= max(2 * min_size, int(0.15 * area))]
+    if not big:
+        return [comp]
+    marker = np.zeros(comp.shape, int)
+    for i, p in enumerate(big, 1):
+        marker[p] = i
+    _, near = ndi.distance_transform_edt(marker == 0, return_indices=True)
+    filled = marker[near[0], near[1]] * comp
+    return [filled == i for i in range(1, len(big) + 1)]
+
+
+def _hue_sat(rgb: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """HSV hue (degrees) and saturation of linear RGB rows."""
+    from skimage.color import rgb2hsv
+
+    hsv = rgb2hsv(np.clip(rgb / np.maximum(rgb.max(axis=1, keepdims=True), 1e-6), 0, 1)[None])[0]
+    return hsv[:, 0] * 360.0, hsv[:, 1]
+
+
+class _Adjacency(dict):
+    """Border lengths between superpixel labels: {(a, b): length} with a < b."""
+
+    def get_neighbours(self, i):
+        return [((b if a == i else a), w) for (a, b), w in self.items() if i in (a, b)]
+
+
+def _adjacency(labels: np.ndarray, n: int) -> _Adjacency:
+    adj = _Adjacency()
+    for a, b in ((labels[:, :-1], labels[:, 1:]), (labels[:-1, :], labels[1:, :])):
+        sel = (a != b) & (a > 0) & (b > 0)
+        pa, pb = np.minimum(a[sel], b[sel]), np.maximum(a[sel], b[sel])
+        keys, counts = np.unique(pa.astype(np.int64) * (n + 1) + pb, return_counts=True)
+        for k, c in zip(keys.tolist(), counts.tolist()):
+            key = (k // (n + 1), k % (n + 1))
+            adj[key] = adj.get(key, 0) + c
+    return adj
 
 
 def _split_by_shape(comp: np.ndarray, min_size: int) -> list[np.ndarray]:
@@ -165,7 +243,7 @@ def _absorb_fragments(parts: list[np.ndarray], srgb: np.ndarray, bg: Background 
 def segment_instances(srgb: np.ndarray, fg: np.ndarray, bg: Background | None = None) -> list[Region]:
     """Object instances from the foreground mask, largest first."""
     h, w = fg.shape
-    min_size = max(6, int(0.0004 * h * w))
+    min_size = max(10, int(0.001 * h * w))
     comps = measure.label(fg, connectivity=1)
     regions: list[Region] = []
     for lab_id in range(1, comps.max() + 1):
