@@ -99,7 +99,8 @@ _NAMES_BY_RULE: dict[str, str] = {
     "temp_data autopack use_autopack cache_files cache_file cache_directory use_disk_cache "
     "use_external add_image empty_image_add movieclips sounds sequence_editor sequence_editor_create "
     "strips sequences new_movie new_sound new_image execfile filepaths full_path image_output_path proxy_dir "
-    "font_path_ui font_path_ui_mono animation_player image_editor relative_path paste copybuffer pastebuffer",
+    "font_path_ui font_path_ui_mono animation_player image_editor relative_path paste copybuffer pastebuffer "
+    "merge_images denoise_animation",
     "callback": "handlers timers driver_namespace drivers driver driver_add driver_remove expression "
     "register register_class unregister unregister_class subscribe_rna clear_by_owner",
     "ui-state": "preferences window_manager window_managers window windows screen screens workspace workspaces area areas "
@@ -196,6 +197,7 @@ def _attribute_rule(name: str) -> str | None:
     if name in _TOKEN_EXCEPTIONS:
         return None
     for token in name.lower().split("_"):
+        token = token.rstrip("0123456789")  # input_filepath1
         if token in FORBIDDEN_TOKENS:
             return FORBIDDEN_TOKENS[token]
     return None
@@ -321,12 +323,21 @@ class _Checker(ast.NodeVisitor):
             is_ops = (len(chain) == 2 and chain[0] in self.bpy_names and chain[1] == "ops") or (
                 len(chain) == 1 and chain[0] in self.ops_names)
             is_bpy = len(chain) == 1 and chain[0] in self.bpy_names
+            is_module = chain[0] in self.module_names and (len(chain) == 1 or "types" in chain[1:])
             for target in node.targets:
                 if isinstance(target, ast.Name):
                     if is_ops:
                         self.ops_names.add(target.id)
                     if is_bpy:
                         self.bpy_names.add(target.id)
+                    if is_module:  # m = math; T = bpy.types.Object: stores through it are module state
+                        self.module_names.add(target.id)
+        self.generic_visit(node)
+
+    def visit_MatchClass(self, node: ast.MatchClass) -> None:
+        # `case object(app=a)` reads the attribute `app` by name
+        for name in node.kwd_attrs:
+            self.check_name_part(node, name, "match attribute")
         self.generic_visit(node)
 
     def visit_keyword(self, node: ast.keyword) -> None:

@@ -85,3 +85,18 @@ def test_console_script_end_to_end(tmp_path: Path) -> None:
     assert done.returncode == 4
     assert "app_handlers.py:4:5: [bpy-module]" in done.stdout
     assert "Traceback" not in done.stderr
+
+
+def test_rules_flag_prints_the_rule_table(runner: CliRunner) -> None:
+    from render_pool.policy import RULES, rules_markdown
+
+    result = runner.invoke(app, ["check", "--rules"])
+    assert result.exit_code == 0
+    assert result.stdout == rules_markdown()
+    assert all(f"| `{rule}` |" in result.stdout for rule in RULES)
+
+
+def test_no_program_is_a_usage_error(runner: CliRunner) -> None:
+    result = runner.invoke(app, ["check"])
+    assert result.exit_code == ConfigError.exit_code
+    assert "at least one PROGRAM.py" in result.output

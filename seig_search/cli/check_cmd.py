@@ -58,14 +58,22 @@ class _Rejected(PolicyViolationError):
 
 @app.command("check")
 def check_command(
-    programs: list[Path] = typer.Argument(..., help="Scene program files (.py) to check.", metavar="PROGRAM.py..."),
+    programs: list[Path] = typer.Argument(None, help="Scene program files (.py) to check.", metavar="PROGRAM.py..."),
+    rules: bool = typer.Option(False, "--rules", help="Print the policy rules as a Markdown table and exit."),
 ) -> None:
     """Check scene programs against the sandbox policy: print each violation with its line and rule.
 
     Exits 0 when every program passes, else with the exit code of the first failure (a policy violation or
-    a syntax error: 4; a missing file: 2). The rules are listed in docs/security.md.
+    a syntax error: 4; a missing file: 2). The rules are listed in docs/security.md and by --rules.
     """
     console = Console(highlight=False, soft_wrap=True)  # one line per finding, never wrapped
+    if rules:
+        from render_pool.policy import rules_markdown
+
+        typer.echo(rules_markdown(), nl=False)
+        return
+    if not programs:
+        raise fail(ConfigError("give at least one PROGRAM.py to check (or --rules)"))
     failures = [error for error in (check_file(path, console) for path in programs) if error is not None]
     if failures:
         if len(programs) > 1:
