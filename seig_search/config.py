@@ -43,7 +43,7 @@ class RenderConfig(_Strict):
 class ProposerSettings(_Strict):
     """Settings of the embedded proposer for one stage."""
 
-    sampler: Literal["cmaes", "tpe", "random"] = "cmaes"
+    sampler: Literal["cmaes", "tpe", "random"] = "tpe"  # cmaes: all literals jointly; tpe/random: a few at a time
     step: float = Field(1.0, gt=0, le=10.0)  # scales each literal's step size (0.25 m, 12 degrees, 0.08 colour, ...)
     edit_prob: float = Field(0.25, ge=0, le=1)  # share of candidates that are discrete edits
     edits: tuple[str, ...] = ("swap", "add", "drop", "split")

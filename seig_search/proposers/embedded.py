@@ -21,7 +21,7 @@ from seig_search.errors import ProgramError, ProposerError
 from seig_search.program import SceneProgram, render_program
 from seig_search.proposers.base import Candidate, Proposal, StageContext, TargetImage
 from seig_search.proposers.edits import EDIT_SECTIONS, EDITS
-from seig_search.proposers.literal_sampler import LiteralStudy
+from seig_search.proposers.literal_sampler import LiteralStudy, find_section_literals
 from seig_search.search.beam import derive_seed, program_hash
 
 
@@ -35,6 +35,7 @@ class EmbeddedProposer:
         self._studies: dict[str, LiteralStudy | None] = {}
         self._origin: dict[str, str] = {}  # program hash -> key of the study that produced it
         self._pending: dict[str, list[tuple[str, int]]] = {}  # program hash -> [(study key, trial number)]
+        self._literals: dict[str, dict] = {}  # program hash -> its literals by id (finding them parses)
 
     # -- first programs -------------------------------------------------------------------------------
     def initial(self, target: TargetImage, n: int, seed: int) -> list[Proposal]:
@@ -48,6 +49,11 @@ class EmbeddedProposer:
                 for i, spec in enumerate(specs[:n])]
 
     # -- later candidates -----------------------------------------------------------------------------
+    def _literals_of(self, survivor: Candidate) -> dict:
+        if survivor.hash not in self._literals:
+            self._literals[survivor.hash] = {lit.id: lit for lit in find_section_literals(survivor.program)}
+        return self._literals[survivor.hash]
+
     def _study_for(self, ctx: StageContext, survivor: Candidate, seed: int) -> LiteralStudy | None:
         origin = self._origin.get(survivor.hash)
         if origin is not None and origin.startswith(f"{ctx.stage}:") and self._studies.get(origin) is not None:
@@ -86,7 +92,7 @@ class EmbeddedProposer:
                         continue
                 if study is None:
                     continue
-                number, source = study.ask()
+                number, source = study.ask(survivor.program, self._literals_of(survivor))
                 digest = program_hash(source)
                 self._pending.setdefault(digest, []).append((study.key, number))
                 self._origin.setdefault(digest, study.key)
