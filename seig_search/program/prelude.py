@@ -66,66 +66,67 @@ def vec3(value, what):
     return mathutils.Vector((float(value[0]), float(value[1]), float(value[2])))
 
 
+def grid_faces(bm, rows, ring):
+    """Quads between consecutive rings of `ring` vertices each (rows is a list of vertex rings)."""
+    for a, b in zip(rows, rows[1:]):
+        for j in range(ring):
+            k = (j + 1) % ring
+            bm.faces.new((a[j], a[k], b[k], b[j]))
+
+
 def shape_bmesh(shape):
-    """A bmesh of the shape, any size; returns (bm, smooth) where smooth says which faces shade smooth."""
+    """A bmesh of the shape filling the unit box centred on the origin; returns (bm, smoothing).
+
+    Curved shapes are built vertex by vertex: bmesh's own sphere and spin ops cost 5-10 ms each here.
+    """
     bm = bmesh.new()
     if shape == "cube":
         bmesh.ops.create_cube(bm, size=1.0)
         return bm, "none"
-    if shape == "sphere":
-        bmesh.ops.create_uvsphere(bm, u_segments=32, v_segments=16, radius=0.5)
-        return bm, "all"
-    if shape == "cylinder":
-        bmesh.ops.create_cone(bm, cap_ends=True, cap_tris=False, segments=32, radius1=0.5, radius2=0.5, depth=1.0)
-        return bm, "sides"
-    if shape == "cone":
-        bmesh.ops.create_cone(bm, cap_ends=True, cap_tris=False, segments=32, radius1=0.5, radius2=0.0, depth=1.0)
-        return bm, "sides"
     if shape == "plane":
         bmesh.ops.create_grid(bm, x_segments=1, y_segments=1, size=0.5)
         return bm, "none"
+    if shape in ("cylinder", "cone"):
+        top = 0.5 if shape == "cylinder" else 0.0
+        bmesh.ops.create_cone(bm, cap_ends=True, cap_tris=False, segments=32, radius1=0.5, radius2=top, depth=1.0)
+        return bm, "sides"
     if shape == "monkey":
         bmesh.ops.create_monkey(bm)
+        # Suzanne's bounding box is centred on the origin, 2.734375 x 1.703125 x 1.96875.
+        bmesh.ops.scale(bm, vec=(1.0 / 2.734375, 1.0 / 1.703125, 1.0 / 1.96875), verts=bm.verts)
+        return bm, "all"
+    if shape == "sphere":
+        ring, rows = 32, 16
+        bottom = bm.verts.new((0.0, 0.0, -0.5))
+        top = bm.verts.new((0.0, 0.0, 0.5))
+        circles = []
+        for i in range(1, rows):
+            polar = math.pi * i / rows
+            r, z = 0.5 * math.sin(polar), -0.5 * math.cos(polar)
+            circles.append([bm.verts.new((r * math.cos(2.0 * math.pi * j / ring), r * math.sin(2.0 * math.pi * j / ring), z))
+                            for j in range(ring)])
+        grid_faces(bm, circles, ring)
+        for j in range(ring):
+            k = (j + 1) % ring
+            bm.faces.new((bottom, circles[0][k], circles[0][j]))
+            bm.faces.new((top, circles[-1][j], circles[-1][k]))
         return bm, "all"
     if shape == "torus":
-        # Ring radius 3x the tube radius: bounding box 1 x 1 x 0.25 before scaling to dims.
-        major, minor, ring, tube = 0.375, 0.125, 48, 16
-        verts = []
-        for i in range(ring):
-            a = 2.0 * math.pi * i / ring
-            for j in range(tube):
-                b = 2.0 * math.pi * j / tube
-                r = major + minor * math.cos(b)
-                verts.append(bm.verts.new((r * math.cos(a), r * math.sin(a), minor * math.sin(b))))
-        for i in range(ring):
-            for j in range(tube):
-                i2, j2 = (i + 1) % ring, (j + 1) % tube
-                bm.faces.new((verts[i * tube + j], verts[i2 * tube + j], verts[i2 * tube + j2], verts[i * tube + j2]))
+        # Ring radius 3x the tube radius: fills the unit box; dims z = dims x / 4 gives a round tube.
+        ring, tube = 48, 16
+        rows = []
+        for i in range(ring + 1):
+            a = 2.0 * math.pi * (i % ring) / ring
+            if i == ring:
+                rows.append(rows[0])
+                break
+            rows.append([bm.verts.new(((0.375 + 0.125 * math.cos(2.0 * math.pi * j / tube)) * math.cos(a),
+                                       (0.375 + 0.125 * math.cos(2.0 * math.pi * j / tube)) * math.sin(a),
+                                       0.5 * math.sin(2.0 * math.pi * j / tube))) for j in range(tube)])
+        grid_faces(bm, rows[::-1], tube)  # reversed: normals point out of the tube
         return bm, "all"
     bm.free()
     raise ValueError("unknown shape " + repr(shape) + "; expected one of " + ", ".join(SEIG_SHAPES))
-
-
-def fit_bmesh(bm, dims):
-    """Centre the mesh on its bounding box and scale it so the box is exactly dims (flat axes stay flat)."""
-    lo = [min(v.co[k] for v in bm.verts) for k in range(3)]
-    hi = [max(v.co[k] for v in bm.verts) for k in range(3)]
-    for v in bm.verts:
-        co = [0.0, 0.0, 0.0]
-        for k in range(3):
-            extent = hi[k] - lo[k]
-            co[k] = 0.0 if extent <= 0.0 else (v.co[k] - (lo[k] + hi[k]) * 0.5) / extent * dims[k]
-        v.co = co
-
-
-def smooth_bmesh(bm, smooth):
-    if smooth == "none":
-        return
-    bm.normal_update()
-    for face in bm.faces:
-        face.smooth = smooth == "all" or abs(face.normal.z) < 0.99
-    for edge in bm.edges:
-        edge.smooth = all(face.smooth for face in edge.link_faces)
 
 
 def mesh_object(name, shape, dims):
@@ -136,11 +137,14 @@ def mesh_object(name, shape, dims):
     if min(size) < 0.0 or (shape != "plane" and min(size) <= 0.0):
         raise ValueError("dims must be positive, got " + repr(tuple(dims)))
     bm, smooth = shape_bmesh(shape)
-    fit_bmesh(bm, size)
-    smooth_bmesh(bm, smooth)
+    bmesh.ops.scale(bm, vec=size, verts=bm.verts)
     mesh = bpy.data.meshes.new(name)
     bm.to_mesh(mesh)
     bm.free()
+    if smooth != "none":
+        mesh.shade_smooth()
+    if smooth == "sides":
+        mesh.set_sharp_from_angle(angle=math.radians(30.0))  # flat caps, smooth sides
     scene = bpy.context.scene
     count = len([o for o in scene.objects if o.type == "MESH"])
     obj = bpy.data.objects.new(name, mesh)
