@@ -11,6 +11,7 @@ from __future__ import annotations
 import base64
 import io
 import json
+import math
 import re
 import socket
 import threading
@@ -104,11 +105,17 @@ def sections_asked(body: dict[str, Any]) -> list[str]:
 
 
 def _image_tokens(image: Image.Image, kind: str) -> int:
-    width, height = image.size
-    if kind == "anthropic":  # published estimate: width * height / 750
-        return max(1, round(width * height / 750))
-    tiles = -(-min(width, 2048) // 512) * -(-min(height, 2048) // 512)  # OpenAI high detail: 85 + 170 per tile
-    return 85 + 170 * tiles
+    width, height = float(image.size[0]), float(image.size[1])
+    if kind == "anthropic":  # published estimate: long edge capped at 1568 px, then width * height / 750
+        f = min(1.0, 1568.0 / max(width, height))
+        return max(1, round(width * f * height * f / 750))
+    # OpenAI high detail: fit in 2048x2048, shortest side down to 768, then 85 + 170 per 512-pixel tile
+    f = min(1.0, 2048.0 / max(width, height))
+    width, height = width * f, height * f
+    if min(width, height) > 768:
+        g = 768.0 / min(width, height)
+        width, height = width * g, height * g
+    return 85 + 170 * math.ceil(round(width) / 512) * math.ceil(round(height) / 512)
 
 
 def estimate_input_tokens(body: dict[str, Any], kind: str) -> int:

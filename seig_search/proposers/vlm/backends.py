@@ -29,7 +29,7 @@ def sampling_params(config: VLMConfig) -> dict[str, Any]:
     return {
         "backend": config.backend,
         "model": config.model,
-        "temperature": config.temperature,
+        "temperature": config.temperature if config.send_temperature else None,
         "max_tokens": config.max_tokens,
     }
 
@@ -60,7 +60,7 @@ class OpenAIBackend:
         kwargs: dict[str, Any] = {"model": c.model, "messages": to_openai(request), "max_tokens": c.max_tokens}
         if request.n > 1:
             kwargs["n"] = request.n
-        if c.temperature is not None:
+        if c.send_temperature:
             kwargs["temperature"] = c.temperature
         if c.send_seed:
             kwargs["seed"] = request.seed
@@ -101,7 +101,7 @@ class AnthropicBackend:
     def send(self, request: Request) -> Reply:
         c = self._config
         extra = dict(c.extra_body)
-        if c.temperature is not None:
+        if c.send_temperature:
             extra.setdefault("temperature", c.temperature)
         start = time.perf_counter()
         response = self._client.messages.create(

@@ -48,7 +48,8 @@ class VLMConfig(BaseModel):
     model: str = Field(min_length=1)
     base_url: str | None = None  # OpenAI-compatible servers: http://127.0.0.1:11434/v1 (Ollama), :8000/v1 (vLLM)
     api_key_env: str | None = None  # name of the environment variable holding the key
-    temperature: float | None = Field(default=0.8, ge=0.0, le=2.0)  # None: let the server decide
+    temperature: float = Field(default=0.8, ge=0.0, le=2.0)
+    send_temperature: bool = True  # false: leave sampling to the server's defaults
     max_tokens: int = Field(default=2048, ge=64, le=65536)
     candidates_per_call: int = Field(default=1, ge=1, le=16)  # OpenAI `n`; Anthropic always makes parallel calls
     concurrency: int = Field(default=4, ge=1, le=64)
