@@ -19,7 +19,10 @@ class _RenderActor:
         self.messages.append(text)
 
     def info(self) -> dict:
-        return {**self.worker.info, "starts": self.worker.starts, "messages": list(self.messages)}
+        proc = self.worker.proc
+        return {**self.worker.info, "starts": self.worker.starts, "jobs_done": self.worker.jobs_done,
+                "host_pid": proc.pid if proc is not None else None, "alive": self.worker.alive(),
+                "messages": list(self.messages)}
 
     def run(self, job: RenderJob) -> RenderResult:
         return self.worker.run(job)

@@ -52,7 +52,7 @@ class RenderPool:
 
     def __init__(self, num_workers: int = 2, ray_address: str | None = None, *, enforce_policy: bool = True,
                  use_gpu: bool | None = None, threads: int = 0, max_jobs_per_process: int = 200,
-                 limits: SandboxLimits | None = None, on_message: Callable[[str], None] | None = None) -> None:
+                 limits: SandboxLimits | None = None, cpus_per_worker: float | None = None, on_message: Callable[[str], None] | None = None) -> None:
         if not isinstance(num_workers, int) or num_workers < 1:
             raise ConfigError(f"num_workers must be a positive integer, got {num_workers!r}")
         self.enforce_policy = enforce_policy
@@ -63,7 +63,7 @@ class RenderPool:
                 if address:
                     ray.init(address=address, include_dashboard=False, log_to_driver=True)
                 else:
-                    ray.init(num_cpus=max(num_workers, os.cpu_count() or 1), include_dashboard=False,
+                    ray.init(num_cpus=os.cpu_count() or 1, include_dashboard=False,
                              log_to_driver=False, configure_logging=False)
             except (ConnectionError, ValueError, RuntimeError) as error:
                 raise RenderError(f"cannot start or join Ray ({address or 'local'}): {error}") from None
@@ -72,7 +72,11 @@ class RenderPool:
         device = "GPU" if gpus >= 1 else "CPU"
         options = WorkerOptions(device=device, threads=threads, max_jobs=max_jobs_per_process,
                                 limits=limits or SandboxLimits())
-        actor_opts = {"num_cpus": 1, "num_gpus": 1 if device == "GPU" else 0}
+        # on one machine the pool itself bounds parallelism, so actors reserve no CPU and several pools
+        # can share one local Ray; on a cluster each actor reserves a CPU so Ray spreads them over nodes
+        if cpus_per_worker is None:
+            cpus_per_worker = 1.0 if address else 0.0
+        actor_opts = {"num_cpus": cpus_per_worker, "num_gpus": 1 if device == "GPU" else 0}
         self.device = device
         self._actors = [RenderActor.options(**actor_opts).remote(options) for _ in range(num_workers)]
         try:
@@ -135,6 +139,10 @@ class RenderPool:
                 progress(result)
             if queue:
                 submit(a)
+
+    def stats(self) -> list[dict]:
+        """Per worker: process starts so far, jobs since the last start, host pid, device, bpy version."""
+        return ray.get([a.info.remote() for a in self._actors])
 
     def render_one(self, job: RenderJob) -> RenderResult:
         return self.render([job])[0]
