@@ -59,9 +59,9 @@ RELIGHT_PRESETS: dict[str, RelightPreset] = {
             (0.8, 0.8, 0.8), 0.15,
         ),
         RelightPreset(
-            "sunset", "a low warm sun from the side behind the scene, dusky violet sky",
+            "sunset", "a low warm sun from the side behind the scene, a dusky rose sky",
             (PresetLight("sunset_sun", "SUN", 110.0, 7.0, 5.0, (1.0, 0.42, 0.12), 1.5),),
-            (0.32, 0.24, 0.45), 0.35,
+            (0.42, 0.28, 0.36), 0.6,
         ),
         RelightPreset(
             "overcast", "a bright uniform grey-blue sky and a faint high diffuse sun: soft or no shadows",
