@@ -12,7 +12,7 @@ from PIL import Image
 from typer.testing import CliRunner
 
 from seig_search.dataset import GenerateOptions, case_seed, generate, sample_spec
-from seig_search.dataset.layout import footprint_radius
+from seig_search.dataset.layout import all_in_frame, footprint_radius
 from seig_search.errors import ConfigError
 from seig_search.program import render_program
 
@@ -31,6 +31,19 @@ def test_sampling_is_pure_and_deterministic(suite: str) -> None:
     assert case_seed(7, 3) == case_seed(7, 3) != case_seed(7, 4) != case_seed(8, 3)
     with pytest.raises(ConfigError):
         sample_spec("clevr", 0)
+
+
+@pytest.mark.parametrize("aspect", [1.0, 2.0, 0.5])
+def test_cameras_keep_every_object_in_frame(aspect: float) -> None:
+    for suite in ("primitives", "mixed"):
+        for seed in range(10):
+            spec = sample_spec(suite, seed, aspect)
+            points = np.array([o.location for o in spec.objects])
+            radii = np.array([0.5 * math.hypot(*o.dims) for o in spec.objects])
+            half = 18.0 / spec.camera.lens
+            cam, at = np.array(spec.camera.location), np.array(spec.camera.look_at)
+            assert all_in_frame(cam, at, points, radii, half, half / aspect)
+            assert not all_in_frame(cam, at, points, radii, 0.5 * half, 0.5 * half / aspect)  # and not tiny
 
 
 def test_primitives_are_clevr_like_and_never_intersect() -> None:
@@ -81,7 +94,7 @@ def test_generated_ground_truth_agrees_with_the_render(render_pool, tmp_path: Pa
         for entry in listed["cases"]:
             scene, ids, image = _load(tmp_path / suite / entry["dir"])
             assert image.shape == (64, 64, 3) and ids.shape == (64, 64)
-            spec = sample_spec(suite, entry["seed"])
+            spec = sample_spec(suite, entry["seed"], listed["aspect"])
             kept = [o for o in spec.objects if o.name not in entry["dropped"]]
             spec = spec.model_copy(update={"objects": kept})
             assert (tmp_path / suite / entry["dir"] / "scene.py").read_text() == render_program(spec)

@@ -93,7 +93,8 @@ def generate(options: GenerateOptions, out: Path, pool, *, force: bool = False,
         raise ConfigError(f"{out} already holds a dataset (index.json); pass --force to replace it")
     settings = RenderSettings(engine=options.engine, width=options.width, height=options.height,
                               samples=options.samples, seed=0, passes=("color", "index"), timeout_s=options.timeout_s)
-    cases = [Case(i, case_seed(options.seed, i), sample_spec(options.suite, case_seed(options.seed, i)))
+    aspect = options.width / options.height
+    cases = [Case(i, case_seed(options.seed, i), sample_spec(options.suite, case_seed(options.seed, i), aspect))
              for i in range(options.n)]
     done = [0]
 
@@ -118,7 +119,7 @@ def generate(options: GenerateOptions, out: Path, pool, *, force: bool = False,
         for case in retry:
             if attempt < options.max_attempts:
                 case.attempt, case.seed = attempt, case_seed(options.seed, case.index, attempt)
-                case.spec = sample_spec(options.suite, case.seed)
+                case.spec = sample_spec(options.suite, case.seed, aspect)
             else:  # last resort: drop what cannot be seen from the last sample
                 case.dropped = _hidden(case, options.pixel_floor)
                 kept = [o for o in case.spec.objects if o.name not in case.dropped]
@@ -132,6 +133,7 @@ def generate(options: GenerateOptions, out: Path, pool, *, force: bool = False,
     out.mkdir(parents=True, exist_ok=True)
     entries = [write_case(case, options, out / case.case_id) for case in cases]
     index = {"dialect": DIALECT_VERSION, "suite": options.suite, "n": options.n, "seed": options.seed,
+             "aspect": aspect,
              "settings": {"width": options.width, "height": options.height, "engine": options.engine,
                           "samples": options.samples}, "cases": entries}
     (out / "index.json").write_text(json.dumps(index, indent=1) + "\n")

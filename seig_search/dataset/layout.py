@@ -109,11 +109,11 @@ def member_location(member: Member, x: float, y: float) -> tuple[float, float, f
 
 
 def frame_camera(rng: np.random.Generator, points: np.ndarray, radii: np.ndarray, *, lens_range: tuple[float, float],
-                 elevation_deg: tuple[float, float], fill: float = 0.85) -> CameraSpec:
+                 elevation_deg: tuple[float, float], aspect: float = 1.0, fill: float = 0.85) -> CameraSpec:
     """A camera on a random azimuth and elevation that keeps every bounding sphere (points, radii) in frame.
 
-    Assumes a square image (the sensor fits horizontally); the distance grows until each sphere's projected
-    disk lies within `fill` of the half frame.
+    `aspect` is the image's width / height (the sensor fits horizontally); the distance grows until each
+    sphere's projected disk lies within `fill` of the half frame on both axes.
     """
     centre = points.mean(axis=0)
     look_at = np.array([centre[0], centre[1], float(np.clip(centre[2], 0.0, 1.0))])
@@ -123,18 +123,18 @@ def frame_camera(rng: np.random.Generator, points: np.ndarray, radii: np.ndarray
     lens = r3(float(rng.uniform(*lens_range)))
     direction = np.array([math.cos(elevation) * math.cos(azimuth), math.cos(elevation) * math.sin(azimuth),
                           math.sin(elevation)])
-    half = fill * 18.0 / lens  # tan of the usable half field of view (36 mm sensor)
+    half = fill * 18.0 / lens  # tan of the usable horizontal half field of view (36 mm sensor)
     distance = 4.0
     for _ in range(200):
         location = look_at + distance * direction
-        if all_in_frame(location, look_at, points, radii, half):
+        if all_in_frame(location, look_at, points, radii, half, half / aspect):
             break
         distance *= 1.05
     return CameraSpec(location=vec(look_at + distance * direction), look_at=vec(look_at), lens=lens)
 
 
 def all_in_frame(location: np.ndarray, look_at: np.ndarray, points: np.ndarray, radii: np.ndarray,
-                 half: float) -> bool:
+                 half_x: float, half_y: float) -> bool:
     forward = look_at - location
     forward /= np.linalg.norm(forward)
     right = np.cross(forward, np.array([0.0, 0.0, 1.0]))
@@ -146,4 +146,4 @@ def all_in_frame(location: np.ndarray, look_at: np.ndarray, points: np.ndarray, 
         return False
     # A sphere's projected half-size is at most r / sqrt(depth^2 - r^2) in tan units.
     size = radii / np.sqrt(depth**2 - radii**2)
-    return bool(np.all(np.abs(rel @ right) / depth + size <= half) and np.all(np.abs(rel @ up) / depth + size <= half))
+    return bool(np.all(np.abs(rel @ right) / depth + size <= half_x) and np.all(np.abs(rel @ up) / depth + size <= half_y))

@@ -46,14 +46,19 @@ CLEVR_MATERIALS: dict[str, tuple[float, float]] = {"rubber": (0.9, 0.0), "metal"
 CLEVR_SIZES: dict[str, float] = {"small": 0.7, "large": 1.4}  # bounding-box side, metres
 
 
-def sample_spec(suite: str, seed: int) -> SceneSpec:
-    """The scene of `suite` for `seed`; the same arguments always give the same spec."""
+def sample_spec(suite: str, seed: int, aspect: float = 1.0) -> SceneSpec:
+    """The scene of `suite` for `seed`; the same arguments always give the same spec.
+
+    `aspect` (image width / height) only changes the camera distance, so every object stays in frame.
+    """
     if suite not in SUITES:
         raise ConfigError(f"unknown suite {suite!r}; expected one of {', '.join(SUITES)}")
     if not isinstance(seed, (int, np.integer)) or isinstance(seed, bool) or seed < 0:
         raise ConfigError(f"seed must be a non-negative integer, got {seed!r}")
     rng = np.random.default_rng(np.random.SeedSequence([int(seed), SUITES.index(suite)]))
-    return _primitives(rng) if suite == "primitives" else _mixed(rng)
+    if not 0.1 <= float(aspect) <= 10.0:
+        raise ConfigError(f"aspect must be within 0.1..10, got {aspect!r}")
+    return _primitives(rng, float(aspect)) if suite == "primitives" else _mixed(rng, float(aspect))
 
 
 def material_label(obj: ObjectSpec) -> str:
@@ -86,10 +91,10 @@ def _objects(placed: list[tuple[Cluster, float, float]], style) -> list[ObjectSp
     return objects
 
 
-def _camera(rng: np.random.Generator, objects: list[ObjectSpec], lens_range, elevation):
+def _camera(rng: np.random.Generator, objects: list[ObjectSpec], lens_range, elevation, aspect: float):
     points = np.array([o.location for o in objects], dtype=float)
     radii = np.array([0.5 * math.sqrt(sum(d * d for d in o.dims)) for o in objects])
-    return frame_camera(rng, points, radii, lens_range=lens_range, elevation_deg=elevation)
+    return frame_camera(rng, points, radii, lens_range=lens_range, elevation_deg=elevation, aspect=aspect)
 
 
 def _around(rng: np.random.Generator, distance: float, elevation_deg: tuple[float, float]) -> tuple[float, ...]:
@@ -99,7 +104,7 @@ def _around(rng: np.random.Generator, distance: float, elevation_deg: tuple[floa
                 distance * math.sin(elevation)))
 
 
-def _primitives(rng: np.random.Generator) -> SceneSpec:
+def _primitives(rng: np.random.Generator, aspect: float) -> SceneSpec:
     count = int(rng.integers(3, 7))
     clusters = []
     for _ in range(count):
@@ -119,7 +124,7 @@ def _primitives(rng: np.random.Generator) -> SceneSpec:
         return color, roughness, metallic, 0.0, 0.0
 
     objects = _objects(placed, style)
-    camera = _camera(rng, objects, lens_range=(35.0, 50.0), elevation=(25.0, 45.0))
+    camera = _camera(rng, objects, lens_range=(35.0, 50.0), elevation=(25.0, 45.0), aspect=aspect)
     lights = [
         LightSpec(name="key", kind="SUN", location=_around(rng, 10.0, (35.0, 70.0)), look_at=(0.0, 0.0, 0.0),
                   energy=r3(rng.uniform(2.5, 4.0)), color=(1.0, 1.0, 1.0), size=r3(rng.uniform(1.0, 5.0))),
@@ -198,11 +203,11 @@ def _mixed_light(rng: np.random.Generator, name: str, kind: str) -> LightSpec:
                      size=r3(rng.uniform(0.5, 3.0) if kind == "AREA" else rng.uniform(0.05, 0.5)))
 
 
-def _mixed(rng: np.random.Generator) -> SceneSpec:
+def _mixed(rng: np.random.Generator, aspect: float) -> SceneSpec:
     clusters = [_mixed_cluster(rng) for _ in range(int(rng.integers(3, 6)))]
     placed = place_clusters(rng, clusters, half_extent=3.2, margin=0.2)
     objects = _objects(placed, lambda member: _mixed_look(rng))
-    camera = _camera(rng, objects, lens_range=(28.0, 60.0), elevation=(20.0, 55.0))
+    camera = _camera(rng, objects, lens_range=(28.0, 60.0), elevation=(20.0, 55.0), aspect=aspect)
     key = str(rng.choice(["SUN", "AREA"]))
     extra = [str(k) for k in rng.choice(["POINT", "SPOT", "AREA"], size=int(rng.integers(1, 3)))]
     lights = [_mixed_light(rng, "key", key)] + [_mixed_light(rng, f"light{i + 1}", k) for i, k in enumerate(extra)]
