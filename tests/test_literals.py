@@ -137,3 +137,19 @@ def test_non_ascii_comment_keeps_spans() -> None:
     lit = by_context(source)["lamp.data.energy"]
     new = rewrite(source, {lit.id: 5.0})
     assert '    x = "é"; lamp.data.energy = 5.000' in new and "# wärm lämp — ☀" in new
+
+
+def test_rewriting_every_literal_moves_one_spec_program_onto_another() -> None:
+    a = sample_spec()
+    b = SceneSpec.model_validate({
+        **a.model_dump(),
+        "objects": [{**o.model_dump(), "location": (o.location[0] + 0.25, -o.location[1], o.location[2]),
+                     "color": (0.2, 0.3, 0.4), "roughness": 0.123} for o in a.objects],
+        "camera": {**a.camera.model_dump(), "lens": 35.0, "location": (-6.0, -8.5, 4.25)},
+    })
+    source = render_program(a)
+    same = {lit.id: lit.value for lit in find_literals(source)}
+    assert rewrite(source, same) == source  # writing back the values changes no byte
+    target = {lit.context: lit.value for lit in find_literals(render_program(b))}
+    moved = rewrite(source, {lit.id: target[lit.context] for lit in find_literals(source)})
+    assert moved == render_program(b)
