@@ -251,3 +251,29 @@ def test_verifier_checklist_reaches_the_next_prompt(target, base_program):
     text = last_user_text(server.received[-1].body)
     assert "- the cube should be taller" in text and "two objects, not one" in text
     assert proposer.usage_totals()["verifier_checklists"] == 1
+
+
+def test_rerun_into_a_recording_reuses_its_answers_then_asks_the_server(target, base_program, tmp_path):
+    record = tmp_path / "calls"
+    with ScriptedVLMServer("openai", good_script) as server:
+        first = make(server.base_url, record=record).initial(target, 2, seed=3)
+    with ScriptedVLMServer("openai", good_script) as server:  # a fresh server: call indices start again
+        resumed = make(server.base_url, record=record)
+        again = resumed.initial(target, 2, seed=3)
+        assert server.received == []  # both answers came from the recording
+        more = resumed.propose(ctx(target), [survivor(base_program, target)], 1, seed=4)
+        assert len(server.received) == 1 and len(more) == 1
+    assert [p.program for p in again] == [p.program for p in first]
+    assert resumed.usage_totals()["reused_from_recording"] == 2
+    assert len(list((record / "calls").glob("*.json"))) == 3  # reused answers are not written twice
+
+
+def test_unstaged_rounds_rewrite_every_section(target, base_program):
+    with ScriptedVLMServer("openai", good_script) as server:
+        proposer = make(server.base_url)
+        context = StageContext(stage="all", sections=STAGES, round=0, target=target)
+        proposals = proposer.propose(context, [survivor(base_program, target)], 1, seed=1)
+    assert len(proposals) == 1
+    text = last_user_text(server.received[0].body)
+    assert all(f"# >>> EDIT: {s}()" in text for s in STAGES) and "(fixed, for context)" not in text
+    assert sections_asked(server.received[0].body) == list(STAGES)

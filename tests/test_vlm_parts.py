@@ -151,3 +151,12 @@ def test_hybrid_splits_rounds_and_routes_feedback(caplog):
     caplog.set_level(logging.WARNING)
     assert [p.note for p in fallback.initial(target, 2, seed=0)] == ["embedded", "embedded"]
     assert "embedded proposer fills in" in caplog.text
+
+
+def test_hybrid_from_the_factory_wraps_the_embedded_proposer():
+    from seig_search.proposers.embedded import EmbeddedProposer
+
+    proposer = build_vlm_proposer({"model": "m", "base_url": "http://127.0.0.1:9/v1",
+                                   "hybrid": {"enabled": True, "share": 0.25, "vlm_rounds": 2}})
+    assert isinstance(proposer, HybridProposer) and isinstance(proposer.embedded, EmbeddedProposer)
+    assert (proposer.share, proposer.vlm_rounds, proposer.name) == (0.25, 2, "vlm+embedded")

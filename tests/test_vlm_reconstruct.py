@@ -7,6 +7,8 @@ import json
 from pathlib import Path
 from typing import Any
 
+import pytest
+
 from doubles.scripted_vlm_server import Say, ScriptedVLMServer, free_port, last_user_text, sections_asked
 from doubles.vlm_scripts import GOOD, code_reply, good_script
 from seig_search.program import SceneProgram
@@ -128,3 +130,32 @@ def test_seig_reconstruct_agent_vlm_then_replay(render_pool, tmp_path, monkeypat
     replayed = json.loads((tmp_path / "replayed" / "run.json").read_text())
     assert replayed["best_hash"] == run_info["best_hash"]
     assert [line["hash"] for line in log_lines(tmp_path / "replayed")] == [line["hash"] for line in lines]
+
+
+def test_interrupted_vlm_run_resumes_from_its_recording(render_pool, tmp_path, monkeypatch):
+    from render_pool import RenderJob, RenderSettings
+
+    from seig_search.config import load_config
+
+    settings = RenderSettings(engine="WORKBENCH", width=32, height=32, samples=1, passes=("color",))
+    target = render_pool.render([RenderJob(program=scene().source, settings=settings, job_id="target")])[0]
+    image = tmp_path / "target.png"
+    save_png(target.srgb(), image)
+    record, out = tmp_path / "record", tmp_path / "run"
+    with ScriptedVLMServer("openai", good_script) as server:
+        config = tmp_path / "vlm.toml"
+        config.write_text(CONFIG.format(url=server.base_url))
+        options = search_run.RunOptions(image=image, out=out, config=load_config(config), agent="vlm",
+                                        record_dir=record, verify_exports=False,
+                                        args={"image": str(image), "agent": "vlm", "record": str(record)})
+        with pytest.raises(KeyboardInterrupt):
+            RECONSTRUCT(options, pool=render_pool, fail_after_rounds=2)
+        recorded = len(list((record / "calls").glob("*.json")))
+        before = len(server.received)
+        seig(["reconstruct", str(image), "--out", str(out), "--resume", "--no-verify"], render_pool, monkeypatch)
+        live = len(server.received) - before
+    metrics = json.loads((out / "metrics.json").read_text())
+    assert metrics["renders"]["replayed_from_log"] > 0  # the interrupted part was not rendered again
+    # every call of the interrupted part was answered from the recording; only the rest reached the server
+    assert recorded > 0 and live == len(list((record / "calls").glob("*.json"))) - recorded
+    assert json.loads((out / "run.json").read_text())["status"] == "done"

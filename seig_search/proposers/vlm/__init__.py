@@ -30,11 +30,15 @@ def build_vlm_proposer(
     from seig_search.proposers.vlm.client import VLMClient
     from seig_search.proposers.vlm.hybrid import HybridProposer
     from seig_search.proposers.vlm.proposer import VLMProposer
-    from seig_search.proposers.vlm.recording import Recorder, ReplayBackend
+    from seig_search.proposers.vlm.recording import Recorder, ReplayBackend, ResumingBackend, has_calls
 
     config = parse_vlm_config(vlm_config)
     if replay_dir is not None:
         backend: Any = ReplayBackend(Path(replay_dir), sampling_params(config), max_n(config))
+    elif record_dir is not None and has_calls(Path(record_dir)):
+        # a resumed run (or a rerun) into an existing recording reuses its answers before asking the server
+        recorded = ReplayBackend(Path(record_dir), sampling_params(config), max_n(config))
+        backend = ResumingBackend(recorded, make_backend(config))
     else:
         backend = make_backend(config)
     recorder = Recorder(Path(record_dir)) if record_dir is not None else None

@@ -154,7 +154,8 @@ class VLMClient:
                 self.sleep(delay)
                 continue
             self.usage.add_reply(reply)
-            self._record(request, params, key, reply, None, attempts)
+            if not reply.meta.get("reused"):
+                self._record(request, params, key, reply, None, attempts)
             return reply
 
     def call_many(self, requests: list[Request]) -> list[Reply | None]:

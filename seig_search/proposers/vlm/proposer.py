@@ -100,6 +100,8 @@ class VLMProposer:
         """Tokens, latency, estimated cost and faults over the run, for metrics.json."""
         totals = self.client.usage.totals()
         totals.update({"backend": self.config.backend, "model": self.config.model, **dict(self.stats)})
+        if hasattr(self.client.backend, "reused"):
+            totals["reused_from_recording"] = self.client.backend.reused
         return totals
 
     def checklist(self, program: str) -> list[str] | None:

@@ -106,20 +106,60 @@ class ReplayBackend:
                 return record
         return None
 
-    def lookup(self, request: Request, key: str) -> dict[str, Any]:
+    def find(self, request: Request, key: str) -> dict[str, Any] | None:
+        """The unused record for this request: by key, else by label (same purpose, changed images)."""
         with self._lock:
             record = self._take(self._by_key.get(key, []))
             if record is None:
                 record = self._take(self._by_label.get(request.label, []))
                 if record is not None:
-                    log.warning("replay: request %s changed since it was recorded; using the record by label", request.label)
-            if record is None:
-                self.misses += 1
-                raise CallFault("replay_miss", f"no recorded reply for {request.label}")
+                    log.warning("replay: request %s changed since it was recorded; using the record by label",
+                                request.label)
             return record
 
     def send(self, request: Request) -> Reply:
-        record = self.lookup(request, request.key(self._params))
-        if record["fault"] is not None:
-            raise CallFault(record["fault"]["kind"], "replayed: " + record["fault"]["message"])
-        return Reply.from_json(record["reply"])
+        record = self.find(request, request.key(self._params))
+        if record is None:
+            with self._lock:
+                self.misses += 1
+            raise CallFault("replay_miss", f"no recorded reply for {request.label}")
+        return answer(record)
+
+
+def answer(record: dict[str, Any]) -> Reply:
+    """A recorded outcome, as the backend would have given it."""
+    if record["fault"] is not None:
+        raise CallFault(record["fault"]["kind"], "replayed: " + record["fault"]["message"])
+    return Reply.from_json(record["reply"])
+
+
+class ResumingBackend:
+    """`--resume` of a recorded run: calls the recording already answered are answered from it, so the
+    resumed search proposes what the interrupted one did; the rest go to the live backend."""
+
+    name = "resume"
+    replaying = False
+
+    def __init__(self, recorded: ReplayBackend, live: Any) -> None:
+        self.recorded = recorded
+        self.live = live
+        self.max_n = live.max_n
+        self.reused = 0
+
+    def params(self) -> dict[str, Any]:
+        return self.live.params()
+
+    def send(self, request: Request) -> Reply:
+        record = self.recorded.find(request, request.key(self.params()))
+        if record is None:
+            return self.live.send(request)
+        with self.recorded._lock:
+            self.reused += 1
+        reply = answer(record)
+        reply.meta["reused"] = True  # already in the recording: not written again
+        return reply
+
+
+def has_calls(root: Path) -> bool:
+    calls = Path(root) / "calls"
+    return calls.is_dir() and any(calls.glob("*.json"))
