@@ -14,6 +14,7 @@ from skimage.color import rgb2lab
 
 _BORDER = 2  # border frame width in pixels used to estimate the background colour
 _MIN_DE = 12.0  # minimal CIELAB distance that separates foreground from background
+_CHROMA_EDGE = 0.03  # rg-chromaticity change per pixel (after smoothing) that separates two objects
 
 
 def border_mask(shape: tuple[int, int], width: int = _BORDER) -> np.ndarray:
@@ -32,17 +33,35 @@ def foreground_from_image(srgb: np.ndarray, alpha: np.ndarray | None = None) -> 
     """Boolean HxW foreground of an sRGB image (from ``alpha`` > 0.5 when the image has one)."""
     if alpha is not None and float(alpha.min()) < 0.5:
         return _clean(alpha > 0.5)
-    lab = rgb2lab(srgb)
+    lab = rgb2lab(ndimage.gaussian_filter(srgb, sigma=(1.0, 1.0, 0.0)))  # smooth render noise first
     frame = border_mask(srgb.shape[:2])
-    bg_lab = np.median(lab[frame], axis=0)
-    dist = np.linalg.norm(lab - bg_lab, axis=-1)
-    # The threshold adapts to how much the border itself varies (shading on a ground plane, noise).
-    thresh = max(_MIN_DE, 2.5 * float(np.percentile(dist[frame], 90)))
-    near = dist < thresh
+    near = np.zeros(srgb.shape[:2], dtype=bool)
+    for centre, thresh in _border_colours(lab[frame]):
+        near |= np.linalg.norm(lab - centre, axis=-1) < thresh
     labels, _ = ndimage.label(near)
     touching = np.unique(labels[frame & near])
     background = np.isin(labels, touching[touching > 0])
     return _clean(~background)
+
+
+def _border_colours(border_lab: np.ndarray, k: int = 3) -> list[tuple[np.ndarray, float]]:
+    """Up to ``k`` colour clusters of the border (sky and ground, say), each with its own tolerance."""
+    from scipy.cluster.vq import kmeans2
+
+    pts = border_lab.astype(np.float64)
+    k = min(k, len(np.unique(np.round(pts, 1), axis=0)))
+    if k <= 1:
+        centres, assign = pts.mean(axis=0, keepdims=True), np.zeros(len(pts), dtype=int)
+    else:
+        centres, assign = kmeans2(pts, k, seed=0, minit="++")
+    out = []
+    for c in range(len(centres)):
+        members = pts[assign == c]
+        if len(members) < max(3, 0.03 * len(pts)):  # a few stray border pixels are not a background colour
+            continue
+        spread = float(np.percentile(np.linalg.norm(members - centres[c], axis=1), 90))
+        out.append((centres[c], max(_MIN_DE, 2.5 * spread)))
+    return out
 
 
 def _clean(fg: np.ndarray) -> np.ndarray:
@@ -56,22 +75,39 @@ def _clean(fg: np.ndarray) -> np.ndarray:
     return keep[labels]
 
 
-def objects_from_foreground(fg: np.ndarray) -> np.ndarray:
-    """int32 HxW labels 1..N of the connected foreground regions (0 = background), largest first."""
+def objects_from_foreground(fg: np.ndarray, srgb: np.ndarray | None = None) -> np.ndarray:
+    """int32 HxW labels 1..N of the foreground's objects (0 = background), largest first.
+
+    With ``srgb`` given, touching objects of different colour are split along strong edges of rg
+    chromaticity (r, g over r + g + b), which shading leaves nearly unchanged, so one object's lit and shaded
+    faces stay together; the cut pixels then join the nearest part.
+    """
+    cut = fg
+    if srgb is not None and fg.any():
+        smooth = ndimage.gaussian_filter(srgb, sigma=(1.0, 1.0, 0.0))
+        rg = smooth[..., :2] / np.maximum(smooth.sum(axis=-1, keepdims=True), 0.05)
+        grad = np.hypot(ndimage.sobel(rg, axis=0), ndimage.sobel(rg, axis=1)).sum(axis=-1) / 8.0
+        cut = fg & (grad < _CHROMA_EDGE)
+    labels = _components(cut)
+    if srgb is not None and labels.max() > 0:
+        _, (ri, ci) = ndimage.distance_transform_edt(labels == 0, return_indices=True)
+        labels = np.where(fg, labels[ri, ci], 0).astype(np.int32)
+    return labels
+
+
+def _components(fg: np.ndarray) -> np.ndarray:
     labels, n = ndimage.label(fg)
     if n == 0:
         return labels.astype(np.int32)
     sizes = np.bincount(labels.ravel())[1:]
     order = np.argsort(-sizes, kind="stable")
-    remap = np.zeros(n + 1, dtype=np.int32)
-    small = sizes < min_region_px(fg.shape)
-    remap[order + 1] = np.arange(1, n + 1, dtype=np.int32)
-    remap[1:][small] = 0
-    out = remap[labels]
-    # relabel densely after dropping the small ones
-    uniq = np.unique(out[out > 0])
-    dense = np.zeros(out.max() + 1, dtype=np.int32)
-    dense[uniq] = np.arange(1, len(uniq) + 1, dtype=np.int32)
+    rank = np.zeros(n + 1, dtype=np.int32)
+    rank[order + 1] = np.arange(1, n + 1, dtype=np.int32)
+    rank[1:][sizes < min_region_px(fg.shape)] = 0
+    out = rank[labels]
+    kept = np.unique(out[out > 0])  # relabel densely after dropping the small ones
+    dense = np.zeros(n + 1, dtype=np.int32)
+    dense[kept] = np.arange(1, len(kept) + 1, dtype=np.int32)
     return dense[out]
 
 

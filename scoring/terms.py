@@ -48,7 +48,7 @@ def region_histograms(codes: np.ndarray, regions: np.ndarray, n_regions: int, bi
 
 def analyse_target(srgb: np.ndarray, alpha: np.ndarray | None, edge_sigma: float, bins: int) -> TargetView:
     fg = foreground_from_image(srgb, alpha)
-    objects = objects_from_foreground(fg)
+    objects = objects_from_foreground(fg, srgb)
     edges = edges_of(srgb, edge_sigma)
     edge_dist = ndimage.distance_transform_edt(~edges) if edges.any() else np.full(edges.shape, np.inf)
     n_regions = int(objects.max()) + 1
@@ -61,7 +61,7 @@ def render_objects(srgb: np.ndarray, index: np.ndarray | None) -> np.ndarray:
     """The render's object labels: from its index pass when given, else from the same analysis as the target."""
     if index is not None:
         return objects_from_index(index)
-    return objects_from_foreground(foreground_from_image(srgb))
+    return objects_from_foreground(foreground_from_image(srgb), srgb)
 
 
 def ssim_term(t: TargetView, srgb: np.ndarray) -> float:
