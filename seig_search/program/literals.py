@@ -10,6 +10,7 @@ range around its value. Indices are excluded; counts are discrete. The prelude a
 from __future__ import annotations
 
 import ast
+import functools
 import math
 from collections.abc import Mapping
 from dataclasses import dataclass
@@ -55,20 +56,27 @@ def find_literals(source: str, stage: str | None = None, extent: float | None = 
     """
     if stage is not None and stage not in STAGES:
         raise ProgramError(f"unknown stage {stage!r}; expected one of {', '.join(STAGES)}")
+    return list(_find(source, stage, extent))
+
+
+@functools.lru_cache(maxsize=64)  # a search rewrites the same survivor many times
+def _find(source: str, stage: str | None, extent: float | None) -> tuple[Literal, ...]:
     tree = parse(source)
     sections = section_nodes(tree)
-    parents = {child: node for node in ast.walk(tree) for child in ast.iter_child_nodes(node)}
+    parents = {child: node for section in sections.values() for node in ast.walk(section)
+               for child in ast.iter_child_nodes(node)}  # the prelude is most of the file: skip it
     if extent is None:
         extent = _ground_extent(sections["geometry"]) or DEFAULT_EXTENT
     found: list[Literal] = []
+    lines = source.encode("utf-8").splitlines(keepends=True)  # ast columns are UTF-8 byte offsets
     for name in STAGES if stage is None else (stage,):
         count = 0
         for node in _number_nodes(sections[name], parents):
-            literal = _describe(node, name, count, parents, extent, source)
+            literal = _describe(node, name, count, parents, extent, lines)
             if literal is not None:
                 found.append(literal)
                 count += 1
-    return found
+    return tuple(found)
 
 
 def rewrite(source: str, values: Mapping[str, float], *, clip: bool = False) -> str:
@@ -166,7 +174,16 @@ def _subscript_key(node: ast.AST) -> str | None:
     return None
 
 
-def _describe(node: ast.AST, stage: str, count: int, parents: dict, extent: float, source: str) -> Literal | None:
+def _segment(lines: list[bytes], node: ast.AST) -> str:
+    first, last = node.lineno - 1, int(node.end_lineno or node.lineno) - 1
+    if first == last:
+        return lines[first][node.col_offset : node.end_col_offset].decode("utf-8")
+    middle = b"".join(lines[first + 1 : last])
+    return (lines[first][node.col_offset :] + middle + lines[last][: node.end_col_offset]).decode("utf-8")
+
+
+def _describe(node: ast.AST, stage: str, count: int, parents: dict, extent: float,
+              lines: list[bytes]) -> Literal | None:
     value = _number(node)
     assert value is not None
     inner = node.operand if isinstance(node, ast.UnaryOp) else node
@@ -179,7 +196,7 @@ def _describe(node: ast.AST, stage: str, count: int, parents: dict, extent: floa
     if discrete and role == "unknown":
         low, high = (float(math.floor(low)), float(math.ceil(high)))
     return Literal(
-        id=f"{stage}:{count}", stage=stage, value=value, text=ast.get_source_segment(source, node) or str(value),
+        id=f"{stage}:{count}", stage=stage, value=value, text=_segment(lines, node),
         line=node.lineno, col=node.col_offset, end_line=int(node.end_lineno or node.lineno),
         end_col=int(node.end_col_offset or 0), role=role, context=context, target=target,
         low=min(low, value), high=max(high, value), discrete=discrete, is_int=is_int,
