@@ -122,5 +122,7 @@ class Generator:
             )
         except Problem as problem:
             return problem
+        if program == conv.base:
+            return Problem("unchanged", "the reply repeats the current section")
         problem = self.ops.check(program)
         return program if problem is None else problem
