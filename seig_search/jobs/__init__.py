@@ -1,0 +1,1 @@
+"""Many reconstructions at once: benchmark suites, cluster batch jobs and budget tuning."""

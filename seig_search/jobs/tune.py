@@ -1,0 +1,210 @@
+"""``seig tune``: an optuna study over per-stage search budgets under a fixed total render budget.
+
+Each trial samples, per stage, the beam width, candidates per survivor, rounds and render setting (plus the
+number of first hypotheses), reconstructs every tuning case with exactly the same total budget, and is
+worth the mean final score (or PSNR). The study lives in SQLite (``OUT/study.db``), so running the command
+again continues it; the best budgets are written as a preset TOML. ``--holdout`` then compares the tuned
+preset with the base config at the same budget on cases the study never saw.
+"""
+
+from __future__ import annotations
+
+import math
+from importlib import resources
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import tomli_w
+
+from seig_search.config import SearchConfig, config_to_dict, load_config, validate_config
+from seig_search.errors import ConfigError
+from seig_search.jobs.cases import Case, discover
+from seig_search.jobs.execute import RunTask
+from seig_search.jobs.results import config_hash, provenance
+from seig_search.jobs.scheduler import init_ray, run_tasks
+from seig_search.search.outputs import write_json
+
+OBJECTIVES = ("score", "psnr")
+
+
+@dataclass(frozen=True)
+class TuneOptions:
+    source: Path
+    out: Path
+    trials: int = 20
+    config: Path | None = None
+    preset: str | None = None
+    seed: int = 0
+    size: int | None = None
+    budget: int | None = None
+    limit: int | None = None
+    objective: str = "score"
+    preset_name: str = "tuned"
+    preset_dir: Path | None = None  # where the preset TOML goes besides OUT (default: the configs folder)
+    holdout: Path | None = None
+    holdout_limit: int | None = None
+    ray_address: str | None = None
+
+
+def sample_config(trial, base: SearchConfig, budget: int) -> dict[str, Any]:
+    """The base config with per-stage budgets and render settings drawn by ``trial``."""
+    data = config_to_dict(base)
+    data["search"] = {**data["search"], "budget_renders": budget,
+                      "initial": trial.suggest_int("initial", 1, 8)}
+    stages = []
+    for stage in data["stages"]:
+        name = stage["name"]
+        stage = {**stage, "beam": trial.suggest_int(f"{name}.beam", 1, 4),
+                 "per_survivor": trial.suggest_int(f"{name}.per_survivor", 2, 12),
+                 "rounds": trial.suggest_int(f"{name}.rounds", 1, 8)}
+        render = dict(stage.get("render") or {})
+        if render.get("engine", "CYCLES") == "WORKBENCH":  # silhouette stages may also pay for Cycles
+            render["engine"] = trial.suggest_categorical(f"{name}.engine", ["WORKBENCH", "CYCLES"])
+        if render.get("engine") == "CYCLES":
+            render["samples"] = trial.suggest_categorical(f"{name}.samples", [1, 4, 8, 16])
+        stage["render"] = render
+        stages.append(stage)
+    data["stages"] = stages
+    validate_config(data, origin=f"trial {trial.number}")
+    return data
+
+
+def _objective_value(records: list[dict[str, Any]], objective: str) -> float:
+    values = []
+    for r in records:
+        value = (r.get("metrics") or {}).get(objective) if r.get("status") == "done" else None
+        values.append(float(value) if value is not None and math.isfinite(float(value)) else -1.0)
+    return sum(values) / len(values)
+
+
+def _run_config(cases: list[Case], data: dict[str, Any], folder: Path, ray_address: str | None) -> list[dict]:
+    tasks = [RunTask(case=c, out=folder / c.id, config=data, method=data["search"]["method"],
+                     evaluate_truth=False) for c in cases]
+    return run_tasks(tasks, ray_address=ray_address, workers_per_task=int(data["search"]["workers"]))
+
+
+def write_preset(data: dict[str, Any], path: Path, header: str) -> Path:
+    """Write a config dict as a preset TOML (None values dropped: TOML has no null)."""
+    def clean(value: Any) -> Any:
+        if isinstance(value, dict):
+            return {k: clean(v) for k, v in value.items() if v is not None}
+        if isinstance(value, (list, tuple)):
+            return [clean(v) for v in value]
+        return value
+
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text("".join(f"# {line}\n" for line in header.splitlines()) + "\n" + tomli_w.dumps(clean(data)))
+    validate_config(load_toml_dict(path), origin=str(path))
+    return path
+
+
+def load_toml_dict(path: Path) -> dict[str, Any]:
+    import tomllib
+
+    return tomllib.loads(path.read_text())
+
+
+def _close_stale_trials(study) -> None:
+    """Trials left RUNNING by a killed process are marked failed, so that the study can go on."""
+    from optuna.trial import TrialState
+
+    for trial in study.get_trials(deepcopy=False, states=(TrialState.RUNNING,)):
+        study.tell(trial.number, state=TrialState.FAIL)
+
+
+def _plots(study, out: Path) -> list[str]:
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+    from optuna.visualization import matplotlib as ovm
+
+    written = []
+    for name, plot in (("history", ovm.plot_optimization_history), ("importances", ovm.plot_param_importances)):
+        try:
+            ax = plot(study)
+        except (ValueError, RuntimeError, ZeroDivisionError) as error:  # too few trials for importances
+            (out / f"{name}.txt").write_text(f"not plotted: {error}\n")
+            continue
+        figure = ax.figure if hasattr(ax, "figure") else ax.flat[0].figure
+        figure.set_size_inches(8, 5)
+        figure.tight_layout()
+        figure.savefig(out / f"study_{name}.png", dpi=100)
+        plt.close(figure)
+        written.append(f"study_{name}.png")
+    return written
+
+
+def run_tune(options: TuneOptions, on_trial: Callable[[int, float], None] | None = None) -> dict[str, Any]:
+    import optuna
+
+    if options.objective not in OBJECTIVES:
+        raise ConfigError(f"--objective must be one of {', '.join(OBJECTIVES)}, got {options.objective!r}")
+    if options.trials < 1:
+        raise ConfigError(f"--trials must be at least 1, got {options.trials}")
+    _, cases = discover(options.source, options.limit)
+    base = load_config(options.config, options.preset, {"seed": options.seed, "size": options.size})
+    budget = options.budget or base.total_renders()
+    out = options.out
+    out.mkdir(parents=True, exist_ok=True)
+    optuna.logging.set_verbosity(optuna.logging.WARNING)
+    study = optuna.create_study(study_name="seig-tune", storage=f"sqlite:///{(out / 'study.db').resolve()}",
+                                direction="maximize", load_if_exists=True,
+                                sampler=optuna.samplers.TPESampler(seed=options.seed))
+    _close_stale_trials(study)
+    started_ray = init_ray(options.ray_address)
+    try:
+        def objective(trial) -> float:
+            data = sample_config(trial, base, budget)
+            records = _run_config(cases, data, out / "trials" / f"{trial.number:04d}", options.ray_address)
+            value = _objective_value(records, options.objective)
+            if on_trial:
+                on_trial(trial.number, value)
+            return value
+
+        complete = len([t for t in study.trials if t.state == optuna.trial.TrialState.COMPLETE])
+        if complete < options.trials:
+            study.optimize(objective, n_trials=options.trials - complete)
+        best = study.best_trial
+        tuned = sample_config(optuna.trial.FixedTrial(best.params, best.number), base, budget)
+        tuned["search"] = {**tuned["search"], "budget_renders": None}  # the budget is the caller's choice
+        header = (f"seig search configuration: preset '{options.preset_name}', tuned by `seig tune` on "
+                  f"{len(cases)} cases of {options.source}\nat {budget} renders per image; best trial "
+                  f"{best.number} of {len(study.trials)} ({options.objective} {best.value:.4f}).")
+        preset_dir = options.preset_dir or Path(str(resources.files("configs")))
+        paths = [write_preset(tuned, out / f"{options.preset_name}.toml", header),
+                 write_preset(tuned, preset_dir / f"{options.preset_name}.toml", header)]
+        summary: dict[str, Any] = {
+            "objective": options.objective, "budget_renders": budget, "trials": len(study.trials),
+            "best_trial": best.number, "best_value": best.value, "best_params": best.params,
+            "base_config_hash": config_hash(config_to_dict(base)), "tuned_config_hash": config_hash(tuned),
+            "presets": [str(p) for p in paths], "cases": [c.id for c in cases],
+            "provenance": provenance().model_dump(), "plots": _plots(study, out)}
+        if options.holdout is not None:
+            summary["holdout"] = holdout_compare(options, base, tuned, budget)
+        write_json(out / "tune.json", summary)
+        return summary
+    finally:
+        if started_ray:
+            import ray
+
+            ray.shutdown()
+
+
+def holdout_compare(options: TuneOptions, base: SearchConfig, tuned: dict[str, Any], budget: int) -> dict:
+    """Mean objective of the base config and the tuned one, same budget, on cases the study never saw."""
+    _, cases = discover(options.holdout, options.holdout_limit)
+    base_data = config_to_dict(base)
+    base_data["search"] = {**base_data["search"], "budget_renders": budget}
+    tuned_data = {**tuned, "search": {**tuned["search"], "budget_renders": budget}}
+    out = options.out / "holdout"
+    base_records = _run_config(cases, base_data, out / "base", options.ray_address)
+    tuned_records = _run_config(cases, tuned_data, out / options.preset_name, options.ray_address)
+    per_case = [{"case": c.id, "base": (b.get("metrics") or {}).get(options.objective),
+                 "tuned": (t.get("metrics") or {}).get(options.objective)}
+                for c, b, t in zip(cases, base_records, tuned_records)]
+    return {"cases": len(cases), "budget_renders": budget, "objective": options.objective,
+            "base_mean": _objective_value(base_records, options.objective),
+            "tuned_mean": _objective_value(tuned_records, options.objective), "per_case": per_case}
