@@ -65,6 +65,9 @@ def sample_spec() -> SceneSpec:
             ObjectSpec(name="obj3", shape="cone", dims=(0.6, 0.6, 1.2), location=(0.0, 1.6, 0.6), transmission=0.3),
             ObjectSpec(name="obj4", shape="monkey", dims=(0.8, 0.7, 0.6), location=(0.3, -1.5, 0.3),
                        emission_strength=1.5),
+            ObjectSpec(name="obj5", shape="cylinder", dims=(0.5, 0.9, 0.4), location=(-1.5, -1.2, 0.2),
+                       rotation_deg=(90.0, 0.0, -45.0)),
+            ObjectSpec(name="obj6", shape="plane", dims=(0.8, 0.5, 0.0), location=(1.6, -1.4, 0.001)),
         ],
         lights=[LightSpec(name="key", kind="SUN", energy=3.0, location=(4.0, -3.0, 8.0)),
                 LightSpec(name="fill", kind="AREA", energy=250.0, location=(-4.0, -4.0, 3.0), size=2.0)],
@@ -192,3 +195,17 @@ def test_spec_from_the_worker_summary_rebuilds_the_scene(tmp_path: Path) -> None
     assert back.camera.lens == pytest.approx(spec.camera.lens)
     with pytest.raises(ProgramError):
         spec_from_summary({"objects": []})
+
+
+def test_helper_table_matches_the_prelude_and_the_doc() -> None:
+    import ast
+
+    from seig_search.program.prelude import HELPERS
+    from seig_search.program.roles import HELPER_PARAMS
+
+    defs = {n.name: tuple(a.arg for a in n.args.args) for n in ast.parse(PRELUDE).body if isinstance(n, ast.FunctionDef)}
+    doc = (Path(__file__).resolve().parents[1] / "docs" / "dialect.md").read_text()
+    for name, params in HELPER_PARAMS.items():
+        assert defs[name] == params
+    for name in HELPERS:
+        assert f"`{name}(" in doc
