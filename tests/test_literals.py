@@ -153,3 +153,15 @@ def test_rewriting_every_literal_moves_one_spec_program_onto_another() -> None:
     target = {lit.context: lit.value for lit in find_literals(render_program(b))}
     moved = rewrite(source, {lit.id: target[lit.context] for lit in find_literals(source)})
     assert moved == render_program(b)
+
+
+def test_numbers_in_local_names_take_the_role_of_their_use() -> None:
+    source = raw_program().replace(
+        '    lamp = bpy.data.objects["lamp"]\n',
+        '    lamp = bpy.data.objects["lamp"]\n    warm = (1.0, 0.7, 0.5)\n    watts = 300.0\n'
+        '    lamp.data.color = warm\n    bpy.data.lights["key"].energy = watts\n'
+        '    for k in range(2):\n        step = 0.5\n        step = step + 1.0\n')
+    lits = {lit.context: lit for lit in find_literals(source)}
+    assert lits["lamp.data.color[1] (via warm)"].role == "color"
+    assert lits["bpy.data.lights['key'].energy (via watts)"].role == "energy"
+    assert lits["step"].role == "unknown"  # assigned twice: no single meaning

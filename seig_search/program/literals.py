@@ -71,8 +71,9 @@ def _find(source: str, stage: str | None, extent: float | None) -> tuple[Literal
     lines = source.encode("utf-8").splitlines(keepends=True)  # ast columns are UTF-8 byte offsets
     for name in STAGES if stage is None else (stage,):
         count = 0
+        uses = _single_assignment_uses(sections[name])
         for node in _number_nodes(sections[name], parents):
-            literal = _describe(node, name, count, parents, extent, lines)
+            literal = _describe(node, name, count, parents, extent, lines, uses)
             if literal is not None:
                 found.append(literal)
                 count += 1
@@ -182,13 +183,27 @@ def _segment(lines: list[bytes], node: ast.AST) -> str:
     return (lines[first][node.col_offset :] + middle + lines[last][: node.end_col_offset]).decode("utf-8")
 
 
+def _single_assignment_uses(section: ast.FunctionDef) -> dict[str, ast.Name]:
+    """Local names assigned exactly once in the section -> their first read (`s = 0.5` ... `dims=(s, s, s)`)."""
+    stores: dict[str, int] = {}
+    loads: dict[str, ast.Name] = {}
+    for node in ast.walk(section):
+        if isinstance(node, ast.Name):
+            if isinstance(node.ctx, ast.Store):
+                stores[node.id] = stores.get(node.id, 0) + 1
+            elif node.id not in loads or (node.lineno, node.col_offset) < (loads[node.id].lineno,
+                                                                           loads[node.id].col_offset):
+                loads[node.id] = node
+    return {name: use for name, use in loads.items() if stores.get(name) == 1}
+
+
 def _describe(node: ast.AST, stage: str, count: int, parents: dict, extent: float,
-              lines: list[bytes]) -> Literal | None:
+              lines: list[bytes], uses: dict[str, ast.Name]) -> Literal | None:
     value = _number(node)
     assert value is not None
     inner = node.operand if isinstance(node, ast.UnaryOp) else node
     is_int = isinstance(inner, ast.Constant) and type(inner.value) is int
-    role, context, target = _role(node, parents)
+    role, context, target = _role(node, parents, uses)
     if role == "excluded":
         return None
     low, high = _bounds(role, value, extent)
@@ -203,8 +218,9 @@ def _describe(node: ast.AST, stage: str, count: int, parents: dict, extent: floa
     )
 
 
-def _role(node: ast.AST, parents: dict) -> tuple[str, str, str | None]:
-    """(role, context, target) of a number node from the nodes around it."""
+def _role(node: ast.AST, parents: dict, uses: dict[str, ast.Name] | None = None) -> tuple[str, str, str | None]:
+    """(role, context, target) of a number node from the nodes around it; a number stored in a local name
+    that is assigned once takes the role of the name's first use."""
     component: int | None = None
     child, parent = node, parents.get(node)
     while isinstance(parent, (ast.Tuple, ast.List)) or (
@@ -224,6 +240,11 @@ def _role(node: ast.AST, parents: dict) -> tuple[str, str, str | None]:
     if isinstance(parent, (ast.Assign, ast.AugAssign, ast.AnnAssign)) and child is parent.value:
         targets = parent.targets if isinstance(parent, ast.Assign) else [parent.target]
         target = targets[-1]
+        if isinstance(target, ast.Name) and uses and target.id in uses and isinstance(parent, ast.Assign):
+            role, context, obj = _role(uses[target.id], parents)
+            if role == "color" and component == 3:
+                role = "unit"
+            return role, f"{context}{suffix} (via {target.id})", obj
         role = "unknown"
         if isinstance(target, ast.Attribute):
             role = role_for_attribute(target.attr, _subscript_key(target.value), component)
