@@ -23,7 +23,7 @@ from seig_search.proposers.vlm.verifier import parse_verdict
 
 @pytest.mark.parametrize("raw,message", [
     (None, "at least `model`"),
-    ({}, "\\[vlm\\] table"),
+    ({}, "`vlm` table"),
     ({"model": "m", "temperature": 5}, "temperature"),
     ({"model": "m", "backend": "gemini"}, "backend"),
     ({"model": "m", "base_url": "localhost:8000"}, "base_url"),

@@ -95,7 +95,7 @@ class VLMConfig(BaseModel):
 def parse_vlm_config(raw: dict[str, Any] | None) -> VLMConfig:
     """Validate a plain dict (from a config file or the CLI) into a VLMConfig, or raise ConfigError."""
     if not raw:
-        raise ConfigError("the VLM agent needs a [vlm] table in the config with at least `model` "
+        raise ConfigError("the VLM agent needs a `vlm` table in the config file with at least `model` "
                           "(and `base_url` for a local server); see docs/vlm.md")
     if not isinstance(raw, dict):
         raise ConfigError(f"vlm: configuration must be a mapping, got {type(raw).__name__}")

@@ -48,7 +48,15 @@ class VLMProposer:
         proposals = self._accept(produced)
         if not proposals:
             faults = self.client.usage.totals()["faults"]
-            raise VLMError(f"the VLM gave no usable first program in {n} attempt(s); faults: {faults or 'none'}")
+            listed = ", ".join(f"{kind} x{count}" for kind, count in faults.items()) or "none"
+            hint = ""
+            if any(kind in faults for kind in ("http_401", "http_403")):
+                hint = " (the server refused the key: check api_key_env)"
+            elif "http_404" in faults:
+                hint = " (the server does not know this model or URL: check model and base_url)"
+            elif "connection" in faults:
+                hint = " (nothing answered at base_url: is the server running?)"
+            raise VLMError(f"the VLM gave no usable first program in {n} attempt(s); faults: {listed}{hint}")
         return proposals
 
     def propose(
