@@ -20,7 +20,7 @@ from render_pool import RenderJob, RenderSettings
 from seig_search.cli.main import app
 from seig_search.program import CameraSpec, LightSpec, ObjectSpec, SceneSpec, render_program
 from seig_search.report import write_index, write_report
-from seig_search.report.browser import check_page, find_chromium
+from seig_search.report.browser import check_pages, find_chromium
 from seig_search.search.log import LogRecord, SearchLog
 
 SETTINGS = RenderSettings(engine="CYCLES", width=48, height=40, samples=4, seed=0, passes=("color",))
@@ -95,8 +95,8 @@ def run_dir(render_pool, tmp_path_factory) -> Path:
     (out / "scene.py").write_text(sources[7])
     (out / "scene.json").write_text(json.dumps(final.summary))
     (out / "metrics.json").write_text(json.dumps({"score": _mae_score(final.srgb(), target)[0], "renders": len(records),
-                                                  "vlm": {"requests": 9, "input_tokens": 12345, "output_tokens": 678,
-                                                          "cost_usd": 0.0421},
+                                                  "vlm": {"calls": 9, "input_tokens": 12345, "output_tokens": 678,
+                                                          "cost_usd_estimate": 0.0421, "faults": {"timeout": 1}},
                                                   "timings": {"total_s": 4.2, "render_s": 1.5}}))
     (out / "run.json").write_text(json.dumps({"seed": 0, "config": {"stages": [{"name": n, "beam": 1} for n in STAGE_NAMES]}}))
     return out
@@ -149,9 +149,10 @@ def test_report_shows_every_part_of_the_run(run_dir: Path) -> None:
     for name in STAGE_NAMES:
         assert f"stages/{STAGE_NAMES.index(name)}_{name}/best.py" in page.links
     assert "partial run" not in text and "syntax: 1" in text
-    for value in ("12,345", "678", "0.0421"):  # VLM token and cost totals
+    assert "9 model calls · 12,345 input + 678 output tokens · $0.0421" in text  # VLM totals in the header
+    for value in ("12,345", "678", "0.0421", "faults.timeout"):  # and in their table
         assert value in text
-    assert "total_s" in text and "cost_usd" in text
+    assert "total_s" in text and "cost_usd_estimate" in text
     assert any(link.startswith("search/programs/") for link in page.links)
     assert {"scene.py", "scene.json"} <= set(page.links)
     html = path.read_text()
@@ -192,8 +193,8 @@ def test_index_of_runs_and_cli(run_dir: Path, tmp_path: Path) -> None:
 
 @pytest.mark.skipif(find_chromium() is None, reason="chromium is not installed (apt install chromium); .ci/run installs it")
 def test_report_loads_in_headless_chromium(run_dir: Path, tmp_path: Path) -> None:
-    for page_path in (write_report(run_dir), write_index(run_dir.parent)):
-        seen = check_page(page_path)
+    page_paths = [write_report(run_dir), write_index(run_dir.parent)]
+    for page_path, seen in zip(page_paths, check_pages(page_paths)):
         assert seen.console_errors == []
         assert seen.images and seen.broken_images == []
         assert seen.title.startswith("seig")

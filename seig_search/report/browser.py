@@ -111,8 +111,11 @@ class _Pipe:
                 return reply.get("result", {})
             self.events.append(reply)
 
-    def wait_for(self, method: str) -> None:
-        while not any(event.get("method") == method for event in self.events):
+    def wait_for(self, method: str, session: str) -> None:
+        def seen() -> bool:
+            return any(e.get("method") == method and e.get("sessionId") == session for e in self.events)
+
+        while not seen():
             self.events.append(self._receive())
 
     def close(self) -> None:
@@ -144,43 +147,53 @@ def _console_errors(events: list[dict[str, Any]]) -> list[str]:
     return errors
 
 
-def check_page(page: Path, width: int = 1280, timeout_s: float = 60.0) -> PageCheck:
-    """Load a local HTML file in headless Chromium and report what it saw. Raises BrowserError without Chromium."""
+def _open(pipe: _Pipe, url: str, width: int) -> PageCheck:
+    """Load one page in a new tab of the running browser and read what it shows."""
+    start = time.monotonic()
+    target = pipe.call("Target.createTarget", {"url": "about:blank"})["targetId"]
+    session = pipe.call("Target.attachToTarget", {"targetId": target, "flatten": True})["sessionId"]
+    for domain in ("Page.enable", "Runtime.enable", "Log.enable"):
+        pipe.call(domain, session=session)
+    pipe.call("Emulation.setDeviceMetricsOverride",
+              {"width": width, "height": 900, "deviceScaleFactor": 1, "mobile": False}, session=session)
+    pipe.call("Page.navigate", {"url": url}, session=session)
+    pipe.wait_for("Page.loadEventFired", session)
+    load_s = time.monotonic() - start
+    value = pipe.call("Runtime.evaluate", {"expression": _IMAGES_JS, "returnByValue": True}, session=session)
+    title = pipe.call("Runtime.evaluate", {"expression": "document.title", "returnByValue": True}, session=session)
+    shot = pipe.call("Page.captureScreenshot", {"format": "png", "captureBeyondViewport": True}, session=session)
+    events = [e for e in pipe.events if e.get("sessionId") == session]
+    pipe.call("Target.closeTarget", {"targetId": target})
+    return PageCheck(url=url, console_errors=_console_errors(events), images=json.loads(value["result"]["value"]),
+                     title=str(title["result"].get("value", "")), screenshot=base64.b64decode(shot["data"]),
+                     load_s=load_s)
+
+
+def check_pages(pages: list[Path], width: int = 1280, timeout_s: float = 60.0) -> list[PageCheck]:
+    """Load local HTML files in one headless Chromium and report what it saw on each.
+
+    Raises BrowserError when Chromium is missing, dies, or takes longer than ``timeout_s`` in all.
+    """
     binary = find_chromium()
     if binary is None:
         raise BrowserError("chromium is not installed (apt install chromium)")
-    url = Path(page).resolve().as_uri()
+    urls = [Path(page).resolve().as_uri() for page in pages]
     with tempfile.TemporaryDirectory(prefix="seig-chromium-") as profile:
         pipe = _Pipe(binary, profile)
         start = time.monotonic()
         watchdog = threading.Timer(timeout_s, pipe.process.kill)  # a hung browser closes the pipe: reads end
         watchdog.start()
         try:
-            target = pipe.call("Target.createTarget", {"url": "about:blank"})["targetId"]
-            session = pipe.call("Target.attachToTarget", {"targetId": target, "flatten": True})["sessionId"]
-            for domain in ("Page.enable", "Runtime.enable", "Log.enable"):
-                pipe.call(domain, session=session)
-            pipe.call("Emulation.setDeviceMetricsOverride",
-                      {"width": width, "height": 900, "deviceScaleFactor": 1, "mobile": False}, session=session)
-            pipe.call("Page.navigate", {"url": url}, session=session)
-            pipe.wait_for("Page.loadEventFired")
-            load_s = time.monotonic() - start
-            value = pipe.call("Runtime.evaluate", {"expression": _IMAGES_JS, "returnByValue": True}, session=session)
-            images = json.loads(value["result"]["value"])
-            title = pipe.call("Runtime.evaluate", {"expression": "document.title", "returnByValue": True}, session=session)
-            shot = pipe.call("Page.captureScreenshot", {"format": "png", "captureBeyondViewport": True}, session=session)
-            return PageCheck(
-                url=url,
-                console_errors=_console_errors(pipe.events),
-                images=images,
-                title=str(title["result"].get("value", "")),
-                screenshot=base64.b64decode(shot["data"]),
-                load_s=load_s,
-            )
+            return [_open(pipe, url, width) for url in urls]
         except BrowserError as exc:
             if time.monotonic() - start >= timeout_s:
-                raise BrowserError(f"chromium did not finish {url} within {timeout_s:.0f} s") from exc
+                raise BrowserError(f"chromium did not finish within {timeout_s:.0f} s") from exc
             raise
         finally:
             watchdog.cancel()
             pipe.close()
+
+
+def check_page(page: Path, width: int = 1280, timeout_s: float = 60.0) -> PageCheck:
+    """``check_pages`` for one page."""
+    return check_pages([page], width, timeout_s)[0]

@@ -186,6 +186,22 @@ def _background(data: RunData) -> tuple[float, float, float]:
     return (1.0, 1.0, 1.0)
 
 
+def _vlm_line(vlm: dict[str, Any] | None) -> str:
+    """One line of model usage for the page header: calls, tokens, cost."""
+    if not vlm:
+        return ""
+    parts = []
+    if isinstance(vlm.get("calls"), int):
+        parts.append(f"{vlm['calls']:,} model calls")
+    tokens_in, tokens_out = vlm.get("input_tokens"), vlm.get("output_tokens")
+    if isinstance(tokens_in, int) and isinstance(tokens_out, int):
+        parts.append(f"{tokens_in:,} input + {tokens_out:,} output tokens")
+    cost = next((vlm[k] for k in ("cost_usd", "cost_usd_estimate") if isinstance(vlm.get(k), (int, float))), None)
+    if cost is not None:
+        parts.append(f"${cost:,.4f}")
+    return " · ".join(parts)
+
+
 def render_run_page(data: RunData) -> str:
     """The HTML text of one run's report."""
     target = figures.load_srgb(data.target, _background(data)) if data.target else None
@@ -232,6 +248,7 @@ def render_run_page(data: RunData) -> str:
         "scorer": [(k[len("scorer."):], v) for k, v in metric_rows if k.startswith("scorer.")],
         "export_checks": [c for c in data.metrics.get("exports") or [] if isinstance(c, dict)],
         "vlm": _flatten(vlm) if vlm else [],
+        "vlm_line": _vlm_line(vlm),
         "timings": timings,
         "run_json": json.dumps(data.run, indent=2, sort_keys=True, default=str) if data.run else "",
         "program_html": program_html,
