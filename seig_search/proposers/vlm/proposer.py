@@ -42,7 +42,9 @@ class VLMProposer:
 
     def initial(self, target: TargetImage, n: int, seed: int) -> list[Proposal]:
         self._seed = seed
-        parts = (images.target_part(target.srgb, self.config.image_side), prompts.render("vlm_initial.md.j2"))
+        width, height = target.size
+        text = prompts.render("vlm_initial.md.j2", width=width, height=height)
+        parts = (images.target_part(target.srgb, self.config.image_side), text)
         conv = Conversation(self.system, (Turn("user", parts),), STAGES, label="initial")
         produced = self.generator.run([(conv, n)], seed)
         proposals = self._accept(produced)
