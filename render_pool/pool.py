@@ -63,7 +63,8 @@ class RenderPool:
                 if address:
                     ray.init(address=address, include_dashboard=False, log_to_driver=True)
                 else:
-                    ray.init(num_cpus=os.cpu_count() or 1, include_dashboard=False,
+                    # "local": always a private instance, even where `ray start` left a cluster on this machine
+                    ray.init(address="local", num_cpus=os.cpu_count() or 1, include_dashboard=False,
                              log_to_driver=False, configure_logging=False)
             except (ConnectionError, ValueError, RuntimeError) as error:
                 raise RenderError(f"cannot start or join Ray ({address or 'local'}): {error}") from None

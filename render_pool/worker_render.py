@@ -85,7 +85,10 @@ def render_passes(bpy: Any, settings: dict, tmpdir: str) -> dict[str, np.ndarray
     if combined is None:
         raise RuntimeError(f"the EXR has no Combined pass (parts: {sorted(planes)})")
     if "color" in passes:
-        out["color"] = np.ascontiguousarray(combined, dtype=np.float32)
+        color = np.array(combined, dtype=np.float32)
+        if not bpy.context.scene.render.film_transparent:
+            color[..., 3] = 1.0  # Workbench writes 0.998 on an opaque film; opaque means 1
+        out["color"] = color
     if "depth" in passes:
         depth = np.asarray(_find(planes, "Depth"), dtype=np.float32)
         out["depth"] = np.where(depth >= _BACKGROUND_DEPTH, np.float32(np.inf), depth).astype(np.float32)

@@ -14,6 +14,7 @@ import seig_search.cli.weights_cmd  # noqa: F401  (seig weights status|fetch)
 import seig_search.cli.dataset_cmd  # noqa: F401  (seig dataset generate)
 import seig_search.cli.reconstruct_cmd  # noqa: F401  (seig reconstruct)
 import seig_search.cli.jobs_cmd  # noqa: F401  (seig bench, seig batch, seig tune)
+import seig_search.cli.render_cmd  # noqa: F401  (seig render)
 
 
 def main() -> None:
