@@ -165,9 +165,14 @@ def test_partial_run_still_gets_a_page(run_dir: Path, tmp_path: Path) -> None:
     shutil.copytree(run_dir, partial, ignore=shutil.ignore_patterns("render.png", "scene.py", "metrics.json", "report.html"))
     shutil.rmtree(partial / "stages" / "3_lighting")
     with open(partial / "search" / "log.jsonl", "a") as handle:
+        hostile = {"stage": "lighting", "round": 2, "hash": "e" * 64, "setting": "s", "score": 0.99, "terms": {},
+                   "parent": None, "note": "<script>console.error('injected')</script>", "timing": {}, "failure": None}
+        handle.write(json.dumps(hostile) + "\n")  # text from a model is shown, never run
         handle.write('{"stage": "lighting", "round"')  # torn last line of a killed run
     page = _parse(write_report(partial))
     text = " ".join(page.text)
+    html = (partial / "report.html").read_text()
+    assert "<script>" not in html and "&lt;script&gt;console.error" in html
     assert "partial run" in text and "log line" in text
     assert [img["alt"] for img in page.images][:2] == ["target", "best render of geometry"]
     assert "def" in text  # the latest stage's best program stands in for scene.py
