@@ -33,7 +33,7 @@ def foreground_from_image(srgb: np.ndarray, alpha: np.ndarray | None = None) -> 
     """Boolean HxW foreground of an sRGB image (from ``alpha`` > 0.5 when the image has one)."""
     if alpha is not None and float(alpha.min()) < 0.5:
         return _clean(alpha > 0.5)
-    lab = rgb2lab(ndimage.gaussian_filter(srgb, sigma=(1.0, 1.0, 0.0)))  # smooth render noise first
+    lab = rgb2lab(ndimage.median_filter(srgb, size=(3, 3, 1)))  # drop render noise, keep edges
     frame = border_mask(srgb.shape[:2])
     near = np.zeros(srgb.shape[:2], dtype=bool)
     for centre, thresh in _border_colours(lab[frame]):
