@@ -132,7 +132,7 @@ FORBIDDEN_TOKENS: dict[str, str] = {
                                         "register", "unregister", "subscribe")},
 }
 # Harmless names that contain a forbidden token.
-_TOKEN_EXCEPTIONS: frozenset[str] = frozenset({"pack_islands", "lightmap_pack"})
+_TOKEN_EXCEPTIONS: frozenset[str] = frozenset({"pack_islands", "lightmap_pack", "file_format"})
 
 # Builtins that run code, reach attributes by string or open files: rejected wherever they are read.
 FORBIDDEN_NAMES: frozenset[str] = frozenset(
@@ -378,8 +378,9 @@ class _Checker(ast.NodeVisitor):
             self.flag(node, "path-literal", f"string looks like a file path: {value[:60]!r}")
         elif any(fragment in value for fragment in NODE_TYPE_FRAGMENTS):
             self.flag(node, "node-group", f"node type {value[:60]!r} is not allowed")
-        elif self._is_key(node) and value not in _COMMON_WORDS:
-            # obj["shading_system"] = 1 sets Python-defined RNA properties; **{"filepath": p} passes keywords
+        elif self._is_key(node) and value in FORBIDDEN_ATTRIBUTES and value not in _COMMON_WORDS:
+            # obj["shading_system"] = 1 sets Python-defined RNA properties; **{"filepath": p} passes keywords.
+            # Exact names only: keys are also object names ("backpack_strap" must pass).
             self.check_name_part(node, value, "key")
         if "{" in value:
             self._check_format_fields(node, value)

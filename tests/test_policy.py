@@ -150,8 +150,11 @@ bpy.ops.object.light_add(type="POINT", location=(3.0, -3.0, 4.0))
 bpy.ops.object.camera_add(location=(6.0, -6.0, 4.0))
 bpy.context.scene.camera = bpy.context.active_object
 bpy.ops.curve.primitive_bezier_circle_add(radius=1.0)
+bpy.ops.mesh.primitive_cube_add(size=0.5, location=(0.0, 2.0, 0.25))
+bpy.ops.object.mode_set(mode="EDIT")
+bpy.ops.mesh.select_all(action="SELECT")
 bpy.ops.uv.smart_project()
-bpy.ops.uv.pack_islands()
+bpy.ops.object.mode_set(mode="OBJECT")
 '''
 
 
@@ -247,6 +250,7 @@ def test_every_rule_has_a_reason_and_every_table_entry_a_rule() -> None:
     "label = 'a/b'\n",
     "x = '{} {}'.format(1, 2)\n",
     "import bpy\nbpy.context.scene.render.engine = 'CYCLES'\n",
+    "import bpy\nbpy.ops.uv.pack_islands(margin=0.01)\nbpy.ops.uv.lightmap_pack()\n",
 ])
 def test_harmless_lookalikes_pass(source: str) -> None:
     assert check_program(source) == []
@@ -307,3 +311,87 @@ def test_security_doc_lists_the_rules_as_generated() -> None:
     doc = (Path(__file__).parent.parent / "docs" / "security.md").read_text(encoding="utf-8")
     begin = doc.index("-->\n", doc.index("<!-- rules:begin")) + len("-->\n")
     assert doc[begin:doc.index("<!-- rules:end -->")] == rules_markdown()
+
+
+TUTORIAL_STYLE = '''\
+import bpy
+import math
+import random
+from math import radians
+from mathutils import Vector
+
+random.seed(42)
+bpy.ops.object.select_all(action="SELECT")
+bpy.ops.object.delete()
+bpy.ops.mesh.primitive_cube_add(size=2, location=(0, 0, 1))
+cube = bpy.context.active_object
+cube.name = "Box"
+mat = bpy.data.materials.new(name="Red")
+mat.use_nodes = True
+nodes = mat.node_tree.nodes
+bsdf = nodes.get("Principled BSDF")
+bsdf.inputs["Base Color"].default_value = (1, 0, 0, 1)
+checker = nodes.new(type="ShaderNodeTexChecker")
+mat.node_tree.links.new(checker.outputs["Color"], bsdf.inputs["Base Color"])
+out = nodes.new("ShaderNodeOutputMaterial")
+cube.data.materials.append(mat)
+bevel = cube.modifiers.new(name="Bevel", type="BEVEL")
+bevel.width = 0.1
+bpy.ops.object.shade_smooth()
+bpy.ops.object.shade_auto_smooth()
+cube.rotation_euler[2] = radians(45)
+bpy.ops.object.light_add(type="AREA", location=(4, 4, 6))
+light = bpy.context.object
+light.data.energy = 500
+light.data.size = 2
+bpy.ops.object.camera_add(location=(7, -7, 5))
+cam = bpy.context.object
+track = cam.constraints.new(type="TRACK_TO")
+track.target = cube
+track.track_axis = "TRACK_NEGATIVE_Z"
+track.up_axis = "UP_Y"
+cam.data.dof.use_dof = True
+cam.data.dof.focus_distance = 5
+scene = bpy.context.scene
+scene.camera = cam
+scene.render.engine = "CYCLES"
+scene.cycles.samples = 64
+scene.render.resolution_x = 512
+scene.render.film_transparent = True
+scene.render.image_settings.file_format = "PNG"
+scene.view_settings.view_transform = "Standard"
+world = scene.world
+world.node_tree.nodes["Background"].inputs["Strength"].default_value = 0.5
+sky = world.node_tree.nodes.new("ShaderNodeTexSky")
+bpy.ops.object.text_add(location=(0, -2, 0))
+bpy.context.object.data.body = "Hello"
+for i in range(5):
+    bpy.ops.mesh.primitive_uv_sphere_add(radius=0.2, location=(i * 0.5, 2, 0.2))
+    bpy.context.object.name = "ball_%d" % i
+strap = bpy.data.objects.get("backpack_strap")
+if "window" in bpy.data.objects:
+    bpy.data.objects["window"].hide_render = True
+depsgraph = bpy.context.evaluated_depsgraph_get()
+corners = [cube.matrix_world @ Vector(c) for c in cube.bound_box]
+print("lowest corner: {:.2f}".format(min(c.z for c in corners)), len(bpy.data.objects), hasattr(cube, "data"))
+bpy.context.view_layer.update()
+'''
+
+
+def test_tutorial_style_bpy_passes() -> None:
+    """What models write after reading Blender tutorials: bpy.ops, context, render settings, nodes."""
+    assert [str(v) for v in check_program(TUTORIAL_STYLE)] == []
+
+
+def test_legitimate_programs_render_with_the_policy_on(render_pool) -> None:
+    """They are not only accepted by the check: they are real programs that Blender runs and renders."""
+    from render_pool import RenderJob, RenderSettings
+
+    assert render_pool.enforce_policy
+    settings = RenderSettings(engine="WORKBENCH", width=16, height=16, passes=("color", "index"), timeout_s=60.0)
+    names = ("RAW_BPY", "OPS_PRIMITIVES", "TUTORIAL_STYLE")
+    results = render_pool.render([RenderJob(globals()[name], settings, name) for name in names])
+    for name, result in zip(names, results):
+        assert result.ok, (name, result.failure)
+        assert len([o for o in result.summary["objects"] if o["type"] == "MESH"]) >= 2, name
+        print(name, {k: round(v, 3) for k, v in result.timings.items()})
