@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from contextlib import nullcontext
+
 import numpy as np
 import pytest
 from PIL import Image
@@ -20,6 +22,15 @@ def seig(*args: str):
 def said(result, words: str) -> bool:
     """Whether the output contains `words`, ignoring where the console wrapped lines."""
     return "".join(words.split()) in "".join(result.output.split())
+
+
+@pytest.fixture
+def shared_pool(render_pool, monkeypatch):
+    """Let the command render with the suite's pool instead of starting its own (one test keeps the real start)."""
+    from seig_search.cli import render_cmd
+
+    monkeypatch.setattr(render_cmd, "open_pool", lambda num_workers, ray_address: nullcontext(render_pool))
+    return render_pool
 
 
 @pytest.fixture
@@ -45,7 +56,7 @@ def test_render_writes_every_pass_and_exports(render_pool, program, tmp_path):
     assert str(out) in result.output
 
 
-def test_orbit_of_a_reconstruction_folder(render_pool, tmp_path):
+def test_orbit_of_a_reconstruction_folder(shared_pool, tmp_path):
     from seig_search.program import CameraSpec, LightSpec, ObjectSpec, SceneSpec, render_program
 
     spec = SceneSpec(objects=[ObjectSpec(name="obj0", shape="cube", location=(0.0, 0.0, 0.5), color=(0.8, 0.2, 0.1))],
@@ -89,7 +100,7 @@ def test_bad_options_exit_2(program, tmp_path):
         assert "error" in result.output
 
 
-def test_runtime_error_and_timeout_exit_codes(render_pool, tmp_path):
+def test_runtime_error_and_timeout_exit_codes(shared_pool, tmp_path):
     raising = tmp_path / "raises.py"
     raising.write_text(build_test_program(extra="scene.objects['missing'].location.x = 1.0"))
     result = seig("render", raising, "-o", tmp_path / "r.png", "--engine", "WORKBENCH", "--size", "16x16",

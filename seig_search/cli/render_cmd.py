@@ -103,10 +103,18 @@ def _default_output(target: Path, source_path: Path, orbit: int | None, relight:
     return folder / "rerender.png" if target.is_dir() else source_path.with_suffix(".png")
 
 
+def open_pool(num_workers: int, ray_address: str | None):
+    """The pool `seig render` renders with (a context manager); tests swap in the suite's shared pool."""
+    from render_pool import RenderPool
+
+    return RenderPool(num_workers=num_workers, ray_address=ray_address,
+                      on_message=lambda text: err_console.print(f"[yellow]{text}[/]"))
+
+
 def run_render(target: Path, out: Path | None, engine: str, size: str, samples: int, passes: str, timeout: float,
                seed: int, blend: bool, glb: bool, ray_address: str | None, orbit: int | None, relight: str | None,
                workers: int | None, denoise: bool) -> list[Path]:
-    from render_pool import RenderJob, RenderPool, RenderSettings
+    from render_pool import RenderJob, RenderSettings
     from render_pool.pool import precheck
 
     width, height = _parse_size(size)
@@ -134,8 +142,7 @@ def run_render(target: Path, out: Path | None, engine: str, size: str, samples: 
     jobs = [RenderJob(p, settings, f"view{i}") for i, p in enumerate(programs)]
     out.parent.mkdir(parents=True, exist_ok=True)
     num_workers = workers or max(1, min(len(jobs), 2))
-    with RenderPool(num_workers=num_workers, ray_address=ray_address,
-                    on_message=lambda text: err_console.print(f"[yellow]{text}[/]")) as pool:
+    with open_pool(num_workers, ray_address) as pool:
         results = _render_with_progress(pool, jobs)
     for result in results:
         if not result.ok:
