@@ -125,8 +125,12 @@ def _final_outputs(options: RunOptions, pool, best: Candidate, config: SearchCon
 
 
 def reconstruct(options: RunOptions, pool=None, progress: Progress | None = None,
-                fail_after_rounds: int | None = None) -> RunOutcome:
-    """Run a reconstruction into ``options.out``; pass ``pool`` to reuse a running RenderPool."""
+                fail_after_rounds: int | None = None, proposer: Proposer | None = None) -> RunOutcome:
+    """Run a reconstruction into ``options.out``; pass ``pool`` to reuse a running RenderPool.
+
+    ``proposer`` replaces the one ``options.agent`` names; ``fail_after_rounds`` interrupts the search
+    (KeyboardInterrupt) after that many rounds, as Ctrl-C would, to exercise ``--resume``.
+    """
     started = time.perf_counter()
     config = options.config
     out = options.out
@@ -142,7 +146,7 @@ def reconstruct(options: RunOptions, pool=None, progress: Progress | None = None
         "working_size": list(target.size), "status": "running", "resumed": options.resume,
     }
     write_json(out / RUN_FILE, run_info)
-    proposer = build_proposer(options)
+    proposer = proposer or build_proposer(options)
     own_pool = pool is None
     if own_pool:
         from render_pool import RenderPool
