@@ -34,7 +34,7 @@ def init_ray(ray_address: str | None, num_cpus: int | None = None) -> bool:
         if address:
             ray.init(address=address, include_dashboard=False, log_to_driver=False)
         else:
-            ray.init(num_cpus=num_cpus or os.cpu_count() or 1, include_dashboard=False, log_to_driver=False,
+            ray.init(address="local", num_cpus=num_cpus or os.cpu_count() or 1, include_dashboard=False, log_to_driver=False,
                      configure_logging=False)
     except (ConnectionError, ValueError, RuntimeError) as error:
         raise RenderError(f"cannot start or join Ray ({address or 'local'}): {error}") from None
