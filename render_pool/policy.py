@@ -64,6 +64,8 @@ RULES: dict[str, str] = {
     "or run operators",
     "node-group": "node groups (geometry-node file import, compositor file output) and OSL script shading "
     "read and write files",
+    "python-eval": "operators that evaluate strings as Python (the node-adding operators' `settings`, "
+    "`wm.context_*`), even where they need a UI the worker lacks today",
     "introspection": "frames, code objects, RNA path resolution by string, `bpy.context.copy()` and "
     "`.format()` on computed templates reach objects the check cannot see",
     "path-literal": "a string that looks like a file path has no business in a scene program",
@@ -109,6 +111,8 @@ _NAMES_BY_RULE: dict[str, str] = {
     "new_geometry_node_group_assign new_geometry_node_group_tool new_node_tree new_compositing_node_group "
     "new_compositor_sequencer_node_group duplicate_compositing_node_group add_group_asset swap_group_asset "
     "modifier_add_node_group geometry_node_tree_copy_assign drop_geometry_nodes geometry_nodes_move_to_nodes",
+    "python-eval": "add_node swap_node add_empty_group swap_empty_group add_zone swap_zone add_simulation_zone "
+    "add_repeat_zone add_foreach_geometry_element_zone add_closure_zone update_animated_transform_constraints",
     "introspection": "path_resolve as_pointer user_map mro gi_frame gi_code cr_frame cr_code ag_frame ag_code "
     "f_globals f_locals f_builtins f_back f_code tb_frame tb_next co_code co_consts func_globals "
     "func_code format_map",
@@ -163,6 +167,9 @@ _COMMON_WORDS = frozenset(
     "window screen area text image file path sound marker brush paint clip palette graph asset fluid cloth "
     "console info ui ed anim boid expression driver load open script library".split()
 )
+# "modifiers['Cloth'].point_cache.use_disk_cache": RNA data paths (keyframe_insert, fcurves.new) reach
+# properties by string, so their identifiers get the attribute rules.
+_RNA_PATH = re.compile(r"^[A-Za-z_]\w*(?:\.[A-Za-z_]\w*|\[[^\]]*\])+$")
 _CODING = re.compile(r"^[ \t\f]*#.*?coding[:=][ \t]*([-\w.]+)")
 
 _PATH_LITERAL = re.compile(
@@ -295,6 +302,9 @@ class _Checker(ast.NodeVisitor):
     def visit_Attribute(self, node: ast.Attribute) -> None:
         if not self.check_name_part(node, node.attr, "attribute"):
             self._check_chain(node)
+        if node.attr == "format" and not (isinstance(node.value, ast.Constant) and isinstance(node.value.value, str)):
+            # str.format(t, x) or t.format(x) with a computed t walks attributes named in t at run time
+            self.flag(node, "introspection", ".format of a computed template is not allowed")
         self.generic_visit(node)
 
     def _check_chain(self, node: ast.Attribute) -> None:
@@ -345,13 +355,6 @@ class _Checker(ast.NodeVisitor):
             self.check_name_part(node, node.arg, "keyword argument")
         self.generic_visit(node)
 
-    def visit_Call(self, node: ast.Call) -> None:
-        func = node.func
-        if isinstance(func, ast.Attribute) and func.attr == "format" and not (
-            isinstance(func.value, ast.Constant) and isinstance(func.value.value, str)
-        ):
-            self.flag(node, "introspection", ".format() on a computed template is not allowed")
-        self.generic_visit(node)
 
     # definitions -------------------------------------------------------------------------------
     def _check_def(self, node: ast.FunctionDef | ast.AsyncFunctionDef | ast.ClassDef) -> None:
@@ -382,6 +385,9 @@ class _Checker(ast.NodeVisitor):
             # obj["shading_system"] = 1 sets Python-defined RNA properties; **{"filepath": p} passes keywords.
             # Exact names only: keys are also object names ("backpack_strap" must pass).
             self.check_name_part(node, value, "key")
+        if _RNA_PATH.match(value):
+            for part in re.findall(r"(?:^|\.)([A-Za-z_]\w*)", value):
+                self.check_name_part(node, part, "data path part")
         if "{" in value:
             self._check_format_fields(node, value)
 
