@@ -127,10 +127,18 @@ def _format_validation(error: ValidationError, origin: str) -> str:
     return f"invalid config {origin}: " + "; ".join(parts)
 
 
+def available_presets() -> list[str]:
+    """The bundled presets, then any other preset in configs/ (such as those ``seig tune`` writes)."""
+    folder = Path(str(resources.files("configs")))
+    extra = sorted(p.stem for p in folder.glob("*.toml") if p.stem not in PRESETS)
+    return [*PRESETS, *extra]
+
+
 def preset_path(name: str) -> Path:
-    """Path of a bundled preset (``fast``, ``default``, ``quality``)."""
-    if name not in PRESETS:
-        raise ConfigError(f"unknown preset {name!r}; choose one of {', '.join(PRESETS)}")
+    """Path of a preset in configs/ (``fast``, ``default``, ``quality``, or one ``seig tune`` wrote)."""
+    known = available_presets()
+    if name not in known:
+        raise ConfigError(f"unknown preset {name!r}; choose one of {', '.join(known)}")
     return Path(str(resources.files("configs").joinpath(f"{name}.toml")))
 
 
