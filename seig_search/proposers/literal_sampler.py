@@ -8,8 +8,8 @@ Two ways of sampling:
   survivor's values (absolute values in a trust region of a few steps around them). Good with many
   renders per stage; with few, most of each sample's change is noise on literals that were already right.
 - ``tpe`` / ``random`` (sparse, the default): each candidate changes a few literals (1 to 4) of its
-  survivor by an offset that optuna samples (TPE learns which offsets of which literal pay off; random
-  does not learn). With small budgets and a sensible first guess this is far more sample-efficient.
+  survivor: optuna picks which literals and samples their offsets (TPE learns which literals and which
+  offsets pay off; random does not learn). With small budgets and a sensible first guess this is far more sample-efficient.
 
 Step sizes come from each literal's role: 0.25 m for locations, 12 degrees for rotations, 0.08 for colour
 components and other unit values, 20 % of the value for sizes, energies and lenses.
@@ -170,12 +170,13 @@ class LiteralStudy:
             values = {p.id: trial.params[p.id] for p in self.params.values()}
             self.pending[trial.number] = trial
             return trial.number, fast_rewrite(self.source, self.literals, values)
-        ids = [i for i in base_literals if i in self.params]
+        choices = [i for i in self.params if i in base_literals]
         count = 1
-        while count < min(MAX_CHANGED, len(ids)) and self.rng.random() < 0.5:
+        while count < min(MAX_CHANGED, len(choices)) and self.rng.random() < 0.5:
             count += 1
-        chosen = sorted(self.rng.sample(ids, count)) if ids else []
         trial = self.study.ask()
+        # Which literals to change is a choice optuna makes too, so TPE learns which ones pay off.
+        chosen = sorted({trial.suggest_categorical(f"pick{j}", choices) for j in range(count)}) if choices else []
         values = {}
         for lit_id in chosen:
             p = self.params[lit_id]

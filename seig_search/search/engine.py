@@ -56,7 +56,8 @@ class SearchResult:
     stages: list[StageResult]
     renders_used: int  # renders charged to the budget (search renders)
     final_renders: int  # renders of the final pick
-    history: list[tuple[int, str, float]] = field(default_factory=list)  # (renders used, setting key, best)
+    # after each round: (renders used, setting key, best score so far in the stage, that program's hash)
+    history: list[tuple[int, str, float, str]] = field(default_factory=list)
     first: Candidate | None = None  # the first proposal, scored under the final setting
 
 
@@ -120,7 +121,7 @@ def run_search(
     n_initial, stages = plan_stages(config)
     final = final_setting(config)
     first_setting = stages[0].setting if stages else final
-    history: list[tuple[int, str, float]] = []
+    history: list[tuple[int, str, float, str]] = []
     rounds_run = 0
 
     first = proposer.initial(target, n_initial, derive_seed(seed, "initial"))
@@ -134,6 +135,7 @@ def run_search(
         failures = "; ".join(str(c.failure) for c in scored[:3])
         raise SearchStateError(f"none of the first programs rendered ({failures})")
     current_setting = first_setting
+    history.append((evaluator.budget.used, first_setting.key, survivors[0].score, survivors[0].hash))
     results: list[StageResult] = []
     stage_bests: list[Candidate] = list(survivors[:1])
 
@@ -163,8 +165,9 @@ def run_search(
                 survivors = top_k(scored, stage.beam) or survivors
             rounds_done += 1
             rounds_run += 1
-            best_score = top_k(pool, 1)[0].score
-            history.append((evaluator.budget.used, stage.setting.key, best_score))
+            stage_best = top_k(pool, 1)[0]
+            best_score = stage_best.score
+            history.append((evaluator.budget.used, stage.setting.key, best_score, stage_best.hash))
             if progress:
                 progress.round_done(index, stage.name, round_, evaluator.budget.used - renders_before, best_score)
             if fail_after_rounds is not None and rounds_run >= fail_after_rounds:
