@@ -60,7 +60,7 @@ sections = ["lighting"]
 beam = 1
 per_survivor = 1
 rounds = 1
-render = {{ engine = "CYCLES", samples = 1 }}
+render = {{ engine = "WORKBENCH", samples = 1 }}
 
 [vlm]
 model = "scripted-vlm"
@@ -93,7 +93,7 @@ def log_lines(out: Path) -> list[dict[str, Any]]:
 def test_seig_reconstruct_agent_vlm_then_replay(render_pool, tmp_path, monkeypatch):
     from render_pool import RenderJob, RenderSettings
 
-    settings = RenderSettings(engine="CYCLES", width=32, height=32, samples=2, passes=("color",))
+    settings = RenderSettings(engine="WORKBENCH", width=32, height=32, samples=1, passes=("color",))
     target = render_pool.render([RenderJob(program=scene().source, settings=settings, job_id="target")])[0]
     assert target.ok, target.failure
     image = tmp_path / "target.png"
