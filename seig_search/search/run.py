@@ -181,6 +181,9 @@ def reconstruct(options: RunOptions, pool=None, progress: Progress | None = None
         "exports": final["exports"],
         "scorer": scorer.describe(result.final_setting),
     }
+    usage = getattr(proposer, "usage_totals", None)
+    if callable(usage):  # a VLM proposer's calls, tokens, estimated cost and faults
+        metrics["vlm"] = usage()
     write_json(out / "metrics.json", metrics)
     run_info.update(status="done", best_hash=result.best.hash, history=[list(h) for h in result.history])
     write_json(out / RUN_FILE, run_info)
