@@ -119,9 +119,9 @@ def test_seig_reconstruct_agent_vlm_then_replay(render_pool, tmp_path, monkeypat
     assert run_info["agent"] == "vlm" and best.hash == run_info["best_hash"]
     assert (tmp_path / "run" / "render.png").is_file()
     metrics = json.loads((tmp_path / "run" / "metrics.json").read_text())
-    usage = metrics.get("vlm")
-    if usage is not None:
-        assert usage["input_tokens"] > 0 and usage["cost_usd_estimate"] > 0
+    usage = metrics["vlm"]
+    assert usage["calls"] == len(server.received) and usage["input_tokens"] > 0
+    assert usage["cost_usd_estimate"] > 0 and usage["faults"]["blender"] >= 1
 
     # the same search again from the recording, with nothing listening at the configured URL
     config.write_text(CONFIG.format(url=f"http://127.0.0.1:{free_port()}/v1"))
@@ -159,3 +159,4 @@ def test_interrupted_vlm_run_resumes_from_its_recording(render_pool, tmp_path, m
     # every call of the interrupted part was answered from the recording; only the rest reached the server
     assert recorded > 0 and live == len(list((record / "calls").glob("*.json"))) - recorded
     assert json.loads((out / "run.json").read_text())["status"] == "done"
+    assert metrics["vlm"]["reused_from_recording"] == recorded
