@@ -15,6 +15,7 @@ The rules are data (:data:`RULES`, :data:`FORBIDDEN_ATTRIBUTES`, ...) so docs an
 from __future__ import annotations
 
 import ast
+import functools
 import re
 import string
 from dataclasses import dataclass
@@ -193,6 +194,7 @@ class PolicyViolation:
         return f"line {self.line}: [{self.rule}] {self.message}"
 
 
+@functools.lru_cache(maxsize=4096)  # the same few hundred names recur in every program
 def _attribute_rule(name: str) -> str | None:
     """The rule that forbids attribute (or keyword, or imported) `name`, if any."""
     if name.startswith("__") and name.endswith("__"):
@@ -227,8 +229,9 @@ def _chain(node: ast.expr) -> list[str] | None:
 
 
 class _Checker(ast.NodeVisitor):
-    def __init__(self, tree: ast.AST) -> None:
-        self.parents = {id(child): node for node in ast.walk(tree) for child in ast.iter_child_nodes(node)}
+    def __init__(self) -> None:
+        self.bases: set[int] = set()  # ids of nodes used as `x.attr` / `x[i]` bases
+        self.keys: set[int] = set()  # ids of constants used as subscript or dict keys
         self.violations: list[PolicyViolation] = []
         self.bpy_names: set[str] = set()  # names bound to the bpy module
         self.ops_names: set[str] = set()  # names bound to bpy.ops
@@ -296,10 +299,19 @@ class _Checker(ast.NodeVisitor):
 
     def _used_as_base(self, node: ast.Name) -> bool:
         """True for `x.attr` and `x[i]`: a variable that merely shadows a builtin's name."""
-        parent = self.parents.get(id(node))
-        return isinstance(parent, (ast.Attribute, ast.Subscript)) and parent.value is node
+        return id(node) in self.bases
+
+    def visit_Subscript(self, node: ast.Subscript) -> None:
+        self.bases.add(id(node.value))
+        self.keys.add(id(node.slice))
+        self.generic_visit(node)
+
+    def visit_Dict(self, node: ast.Dict) -> None:
+        self.keys.update(id(key) for key in node.keys if key is not None)
+        self.generic_visit(node)
 
     def visit_Attribute(self, node: ast.Attribute) -> None:
+        self.bases.add(id(node.value))
         if not self.check_name_part(node, node.attr, "attribute"):
             self._check_chain(node)
         if node.attr == "format" and not (isinstance(node.value, ast.Constant) and isinstance(node.value.value, str)):
@@ -392,9 +404,7 @@ class _Checker(ast.NodeVisitor):
             self._check_format_fields(node, value)
 
     def _is_key(self, node: ast.Constant) -> bool:
-        parent = self.parents.get(id(node))
-        return (isinstance(parent, ast.Subscript) and parent.slice is node) or (
-            isinstance(parent, ast.Dict) and any(key is node for key in parent.keys))
+        return id(node) in self.keys
 
     def _check_format_fields(self, node: ast.Constant, value: str) -> None:
         """`"{0.app}".format(bpy)` walks attributes at run time: apply the attribute rules to its fields."""
@@ -438,7 +448,7 @@ def check_program(source: str) -> list[PolicyViolation]:
         raise ProgramError(f"syntax error: {error.msg}", line=error.lineno) from None
     except (ValueError, RecursionError, MemoryError) as error:  # NUL bytes, absurd nesting
         raise ProgramError(f"program cannot be parsed: {error}", line=None) from None
-    checker = _Checker(tree)
+    checker = _Checker()
     for number, text in enumerate(source.splitlines()[:2], start=1):
         match = _CODING.match(text)
         if match and match.group(1).lower().replace("_", "-") not in ("utf-8", "utf8"):
