@@ -182,10 +182,18 @@ def test_index_of_runs_and_cli(run_dir: Path, tmp_path: Path) -> None:
     batch = tmp_path / "batch"
     for name in ("img_a", "img_b"):
         shutil.copytree(run_dir, batch / "runs" / name)
+    failed = batch / "runs" / "img_c"  # a run that failed before writing anything but its status
+    failed.mkdir()
+    (failed / "status.json").write_text(json.dumps({"status": "failed", "error": "worker crashed", "wall_s": 3.5}))
+    shutil.copy(run_dir / "target.png", batch / "score_vs_renders.png")  # stands in for a bench plot
+    (batch / "results.md").write_text("| method | runs |\n")
     index = write_index(batch)
     page = _parse(index)
-    assert page.links == ["runs/img_a/report.html", "runs/img_b/report.html"]
+    assert page.links == ["results.md", "runs/img_a/report.html", "runs/img_b/report.html", "runs/img_c/report.html"]
     assert all((batch / link).is_file() for link in page.links)
+    text = " ".join(page.text)
+    assert "failed" in text and "worker crashed" in text and "done" in text
+    assert [img["alt"] for img in page.images][0] == "score_vs_renders.png"
     runner = CliRunner()
     result = runner.invoke(app, ["report", str(batch / "runs" / "img_a")])
     assert result.exit_code == 0, result.output

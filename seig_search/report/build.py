@@ -17,10 +17,11 @@ from pygments.lexers import PythonLexer
 from seig_search.errors import ConfigError, ProgramError, SearchStateError
 from seig_search.program import SceneProgram
 from seig_search.report import figures
-from seig_search.report.collect import LogEntry, RunData, collect_run, is_run_dir
+from seig_search.report.collect import LogEntry, RunData, collect_run, is_run_dir, read_json
 
 DEFAULT_BEAM = 4
 REPORT_NAME = "report.html"
+INDEX_METRICS = ("psnr", "ssim", "lpips", "clip", "mask_iou", "first_proposal_score")  # shown per run, when present
 
 
 @dataclass(frozen=True)
@@ -298,24 +299,40 @@ def write_index(root: Path | str) -> Path:
         report = write_report(run_dir)
         data = collect_run(run_dir)
         scores = [e.score for e in data.log if math.isfinite(e.score)]
-        score = _find_key(data.metrics, "score")
+        score = data.metrics.get("score")
+        status = _read_status(run_dir)
+        finished = (run_dir / "scene.py").is_file() and data.render is not None
+        timings = data.metrics.get("timings") if isinstance(data.metrics.get("timings"), dict) else {}
         rows.append(
             {
                 "name": run_dir.relative_to(root).as_posix(),
                 "href": report.relative_to(root).as_posix(),
                 "target": figures.png_data_uri(_thumb(data.target)) if data.target else None,
                 "render": figures.png_data_uri(_thumb(data.render)) if data.render else None,
-                "score": score if score is not None else (max(scores) if scores else None),
+                "score": score if isinstance(score, (int, float)) else (max(scores) if scores else None),
                 "renders": len(data.log),
                 "failures": sum(1 for e in data.log if e.failure),
-                "finished": (run_dir / "scene.py").is_file() and data.render is not None,
-                "metrics": [(k, v) for k, v in _flatten(data.metrics, skip=("vlm", "timings", "timing")) if k != "score"][:6],
+                "status": str(status.get("status") or ("done" if finished else "partial")),
+                "error": str(status.get("error") or ""),
+                "wall_s": status.get("wall_s") or timings.get("total_s"),
+                "metrics": [(k, data.metrics[k]) for k in INDEX_METRICS if isinstance(data.metrics.get(k), (int, float))],
             }
         )
-    page = _environment().get_template("index.html.j2").render(title=f"seig runs: {root.name}", rows=rows)
+    plots = [Picture(p.name, figures.png_data_uri(figures.load_srgb(p))) for p in sorted(root.glob("*.png"))]
+    files = [p.name for p in sorted(root.iterdir()) if p.is_file() and p.suffix in (".md", ".json", ".csv", ".txt")]
+    page = _environment().get_template("index.html.j2").render(title=f"seig runs: {root.name}", rows=rows,
+                                                               plots=plots, files=files)
     path = root / REPORT_NAME
     path.write_text(page, encoding="utf-8")
     return path
+
+
+def _read_status(run_dir: Path) -> dict[str, Any]:
+    """``status.json`` that batch and bench write per run (status, error, wall time); {} when absent or unreadable."""
+    try:
+        return read_json(run_dir / "status.json")
+    except SearchStateError:
+        return {}
 
 
 def _thumb(path: Path, side: int = 160) -> Any:

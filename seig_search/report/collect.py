@@ -83,11 +83,11 @@ class RunData:
 def is_run_dir(path: Path) -> bool:
     """A folder written by ``seig reconstruct`` (possibly unfinished)."""
     return path.is_dir() and any(
-        (path / name).exists() for name in ("run.json", "scene.py", "search/log.jsonl", "target.png")
+        (path / name).exists() for name in ("run.json", "scene.py", "search/log.jsonl", "target.png", "status.json")
     )
 
 
-def _read_json(path: Path) -> dict[str, Any]:
+def read_json(path: Path) -> dict[str, Any]:
     if not path.is_file():
         return {}
     try:
@@ -181,7 +181,8 @@ def collect_run(out_dir: Path) -> RunData:
     """Read a run folder. Raises SearchStateError when it is not one."""
     out_dir = Path(out_dir)
     if not is_run_dir(out_dir):
-        raise SearchStateError(f"{out_dir} is not a seig output folder (no run.json, scene.py, search log or target.png)")
+        raise SearchStateError(f"{out_dir} is not a seig output folder (no run.json, scene.py, search log, target.png "
+                               "or status.json)")
     log, log_errors = read_log(out_dir / "search" / "log.jsonl")
     program_path = out_dir / "scene.py"
     program = program_path.read_text(encoding="utf-8") if program_path.is_file() else None
@@ -196,9 +197,9 @@ def collect_run(out_dir: Path) -> RunData:
         target=(out_dir / "target.png") if (out_dir / "target.png").is_file() else None,
         render=(out_dir / "render.png") if (out_dir / "render.png").is_file() else None,
         program=program,
-        run=_read_json(out_dir / "run.json"),
-        metrics=_read_json(out_dir / "metrics.json"),
-        scene=_read_json(out_dir / "scene.json"),
+        run=read_json(out_dir / "run.json"),
+        metrics=read_json(out_dir / "metrics.json"),
+        scene=read_json(out_dir / "scene.json"),
         stages=stages,
         log=log,
         exports=exports,
