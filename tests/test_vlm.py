@@ -89,10 +89,11 @@ def test_initial_sends_the_target_and_returns_checked_programs(target, monkeypat
 
 def test_propose_marks_the_stage_section_and_changes_only_it(target, base_program):
     with ScriptedVLMServer("openai", good_script) as server:
-        proposer = make(server.base_url)
+        proposer = make(server.base_url, token_limit_param="max_completion_tokens")
         proposals = proposer.propose(ctx(target), [survivor(base_program, target)], 3, seed=1)
     assert len(proposals) == 3
     body = server.received[0].body
+    assert body["max_completion_tokens"] == 2048 and "max_tokens" not in body
     images = decode_images(body)
     # target, current render, target | render | difference strip
     assert [i.size for i in images[:2]] == [(64, 64), (64, 64)] and images[2].size[0] == 3 * 64

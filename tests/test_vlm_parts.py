@@ -58,6 +58,9 @@ def test_extraction_takes_only_the_asked_functions_and_keeps_comments():
     assert one_line.bodies["lighting"] == "set_world(strength=2.0)\n"
     unfenced = extract_sections("Sure. def materials():\n    pass\n", ("materials",), 1000)
     assert unfenced.bodies["materials"] == "pass\n"
+    thinking = extract_sections("<think>draft:\n```python\ndef lighting():\n    oops(\n```\n</think>\n"
+                                "```python\ndef lighting():\n    set_world()\n```", ("lighting",), 1000)
+    assert thinking.bodies["lighting"] == "set_world()\n"
 
 
 @pytest.mark.parametrize("reply,kind,repairable", [
@@ -68,6 +71,7 @@ def test_extraction_takes_only_the_asked_functions_and_keeps_comments():
     ("```python\ndef geometry():\n    add_object('a', 'cube'\n```", "syntax", True),
     ("```python\ndef materials():\n    pass\n```", "missing_section", True),
     ("x" * 501, "oversized", False),
+    ("<think>the cube is red, so def geometry(): ...", "no_code", False),
 ])
 def test_extraction_failures_have_kinds(reply, kind, repairable):
     with pytest.raises(ExtractionError) as caught:

@@ -57,7 +57,7 @@ class OpenAIBackend:
 
     def send(self, request: Request) -> Reply:
         c = self._config
-        kwargs: dict[str, Any] = {"model": c.model, "messages": to_openai(request), "max_tokens": c.max_tokens}
+        kwargs: dict[str, Any] = {"model": c.model, "messages": to_openai(request), c.token_limit_param: c.max_tokens}
         if request.n > 1:
             kwargs["n"] = request.n
         if c.send_temperature:

@@ -51,6 +51,8 @@ class VLMConfig(BaseModel):
     temperature: float = Field(default=0.8, ge=0.0, le=2.0)
     send_temperature: bool = True  # false: leave sampling to the server's defaults
     max_tokens: int = Field(default=2048, ge=64, le=65536)
+    # OpenAI's reasoning models take `max_completion_tokens`; most OpenAI-compatible servers take `max_tokens`
+    token_limit_param: Literal["max_tokens", "max_completion_tokens"] = "max_tokens"
     candidates_per_call: int = Field(default=1, ge=1, le=16)  # OpenAI `n`; Anthropic always makes parallel calls
     concurrency: int = Field(default=4, ge=1, le=64)
     timeout_s: float = Field(default=120.0, gt=0.0)

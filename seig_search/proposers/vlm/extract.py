@@ -7,6 +7,7 @@ import re
 import textwrap
 from dataclasses import dataclass
 
+THINKING = re.compile(r"<think(?:ing)?>.*?(?:</think(?:ing)?>|\Z)", re.DOTALL | re.IGNORECASE)
 FENCE = re.compile(r"```[ \t]*([A-Za-z0-9_+.-]*)[^\n]*\n(.*?)(?:```|\Z)", re.DOTALL)
 PYTHON_TAGS = frozenset({"", "python", "python3", "py", "bpy"})
 
@@ -63,6 +64,9 @@ def extract_sections(text: str | None, sections: tuple[str, ...], max_chars: int
         raise ExtractionError("empty", "the reply is empty")
     if len(text) > max_chars:
         raise ExtractionError("oversized", f"the reply has {len(text)} characters (limit {max_chars})")
+    text = THINKING.sub("", text)  # reasoning models draft code while thinking; only the answer counts
+    if not text.strip():
+        raise ExtractionError("no_code", "the reply holds only reasoning, no answer")
     code = textwrap.dedent(_choose_code(text, sections)).strip("\n") + "\n"
     try:
         tree = ast.parse(code)
