@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import subprocess
 import sys
 from pathlib import Path
@@ -100,3 +101,14 @@ def test_no_program_is_a_usage_error(runner: CliRunner) -> None:
     result = runner.invoke(app, ["check"])
     assert result.exit_code == ConfigError.exit_code
     assert "at least one PROGRAM.py" in result.output
+
+
+def test_stdin_and_json_output(runner: CliRunner) -> None:
+    result = runner.invoke(app, ["check", "--json", "-"], input="import bpy\nbpy.app.handlers\n")
+    assert result.exit_code == 4
+    report = json.loads(result.stdout)
+    assert report == {"path": "<stdin>", "ok": False, "findings": [
+        {"line": 2, "col": 5, "rule": "bpy-module", "message": "attribute 'app' is not allowed"},
+        {"line": 2, "col": 9, "rule": "callback", "message": "attribute 'handlers' is not allowed"}]}
+    clean = runner.invoke(app, ["check", "--json", "-"], input="import math\n")
+    assert clean.exit_code == 0 and json.loads(clean.stdout) == {"path": "<stdin>", "ok": True, "findings": []}
