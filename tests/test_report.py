@@ -149,6 +149,7 @@ def test_report_shows_every_part_of_the_run(run_dir: Path) -> None:
     for name in STAGE_NAMES:
         assert f"stages/{STAGE_NAMES.index(name)}_{name}/best.py" in page.links
     assert "partial run" not in text and "syntax: 1" in text
+    assert "Failed candidates" in text and "SyntaxError" in text  # the worker's message, in the failures table
     assert "9 model calls · 12,345 input + 678 output tokens · $0.0421" in text  # VLM totals in the header
     for value in ("12,345", "678", "0.0421", "faults.timeout"):  # and in their table
         assert value in text

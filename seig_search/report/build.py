@@ -20,6 +20,7 @@ from seig_search.report import figures
 from seig_search.report.collect import LogEntry, RunData, collect_run, is_run_dir, read_json
 
 DEFAULT_BEAM = 4
+MAX_FAILURE_ROWS = 25
 REPORT_NAME = "report.html"
 INDEX_METRICS = ("psnr", "ssim", "lpips", "clip", "mask_iou", "first_proposal_score")  # shown per run, when present
 
@@ -192,6 +193,8 @@ def _vlm_line(vlm: dict[str, Any] | None) -> str:
     if not vlm:
         return ""
     parts = []
+    if vlm.get("model"):
+        parts.append(f"model {vlm['model']}" + (f" ({vlm['backend']})" if vlm.get("backend") else ""))
     if isinstance(vlm.get("calls"), int):
         parts.append(f"{vlm['calls']:,} model calls")
     tokens_in, tokens_out = vlm.get("input_tokens"), vlm.get("output_tokens")
@@ -241,6 +244,7 @@ def render_run_page(data: RunData) -> str:
         "renders": len(data.log),
         "failures": sum(1 for e in data.log if e.failure),
         "failure_kinds": _failure_kinds(data.log),
+        "failure_rows": [e for e in data.log if e.failure][:MAX_FAILURE_ROWS],
         "stages": _stage_rows(data, target),
         "curves": figures.curves_uri(data.log, data.stage_order()),
         "survivors": survivors,
