@@ -26,6 +26,8 @@ from seig_search.errors import VLMError
 from seig_search.program import SceneProgram
 from seig_search.proposers.base import STAGES, Candidate, Proposer, StageContext, TargetImage
 from seig_search.proposers.vlm import build_vlm_proposer
+from seig_search.proposers.vlm.cost import PUBLISHED_PRICES, cost, summarise
+from seig_search.proposers.vlm.cost import main as cost_main
 
 KEY = "sk-test-secret-0123456789"
 
@@ -182,17 +184,28 @@ def test_anthropic_backend_makes_parallel_calls(target, base_program, monkeypatc
     monkeypatch.setenv("SCRIPTED_ANTHROPIC_KEY", KEY)
     with ScriptedVLMServer("anthropic", good_script) as server:
         proposer = make(server.base_url, backend="anthropic", api_key_env="SCRIPTED_ANTHROPIC_KEY",
-                        candidates_per_call=4)
+                        candidates_per_call=4, concurrency=1,
+                        prices={"scripted-vlm": {"input_per_mtok": 3.0, "output_per_mtok": 15.0,
+                                                 "cache_write_per_mtok": 3.75, "cache_read_per_mtok": 0.3}})
         proposals = proposer.propose(ctx(target, "materials"), [survivor(base_program, target)], 3, seed=1)
     assert len(proposals) == 3
     assert len(server.received) == 3 and all(r.path == "/v1/messages" for r in server.received)
     body = server.received[0].body
     headers = server.received[0].headers
     assert headers.get("x-api-key") == KEY or headers.get("authorization") == f"Bearer {KEY}"
-    assert "Dialect reference" in body["system"] and body["max_tokens"] == 2048
+    assert "Dialect reference" in body["system"][0]["text"] and body["max_tokens"] == 2048
     assert len(decode_images(body)) == 3
     assert "EDIT: materials()" in last_user_text(body)
-    assert proposer.usage_totals()["input_tokens"] > 0
+    # the system prompt and the target image (first image) are marked for prompt caching
+    assert body["system"][0]["cache_control"] == {"type": "ephemeral"}
+    images = [b for b in body["messages"][0]["content"] if b["type"] == "image"]
+    assert "cache_control" in images[0] and not any("cache_control" in b for b in images[1:])
+    totals = proposer.usage_totals()
+    # the first call writes the cached prefix, the two after it (the same prefix) read it
+    assert totals["cache_write_tokens"] > 0 and totals["cache_read_tokens"] == 2 * totals["cache_write_tokens"]
+    expected = (totals["input_tokens"] * 3.0 + totals["output_tokens"] * 15.0 + totals["cache_write_tokens"] * 3.75
+                + totals["cache_read_tokens"] * 0.3) / 1e6
+    assert totals["input_tokens"] > 0 and totals["cost_usd_estimate"] == pytest.approx(expected, rel=1e-4)
 
 
 def test_blender_errors_come_back_as_repair_turns(target, base_program):
@@ -217,7 +230,7 @@ def test_blender_errors_come_back_as_repair_turns(target, base_program):
     assert proposer.usage_totals()["faults"] == {"blender": 1}
 
 
-def test_record_then_replay_without_a_server(target, base_program, tmp_path):
+def test_record_then_replay_without_a_server(target, base_program, tmp_path, capsys):
     record = tmp_path / "calls"
     with ScriptedVLMServer("openai", good_script) as server:
         recorded = make(server.base_url, record=record)
@@ -234,6 +247,12 @@ def test_record_then_replay_without_a_server(target, base_program, tmp_path):
     assert [p.program for p in again] == [p.program for p in staged]
     assert replayed.usage_totals()["input_tokens"] == recorded.usage_totals()["input_tokens"]
     assert replayed.usage_totals()["faults"] == {}
+    # the cost tool reads the same totals from the recording
+    summary = summarise(record)
+    assert summary["total"]["input_tokens"] == recorded.usage_totals()["input_tokens"]
+    assert sorted(summary["by_kind"]) == ["geometry", "initial"] and summary["total"]["calls"] == 4
+    cost_main([str(record), "--model", "gpt-4o"])
+    assert f"gpt-4o: ${cost(summary, PUBLISHED_PRICES['gpt-4o']):.4f}" in capsys.readouterr().out
 
 
 def test_verifier_checklist_reaches_the_next_prompt(target, base_program):

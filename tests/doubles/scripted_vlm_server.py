@@ -80,6 +80,8 @@ def texts_of(body: dict[str, Any]) -> str:
     system = body.get("system")
     if isinstance(system, str):
         out.append(system)
+    elif isinstance(system, list):
+        out.extend(block.get("text", "") for block in system)
     for message in body.get("messages", []):
         content = message.get("content")
         if isinstance(content, str):
@@ -122,6 +124,18 @@ def estimate_input_tokens(body: dict[str, Any], kind: str) -> int:
     return len(texts_of(body)) // 4 + sum(_image_tokens(i, kind) for i in decode_images(body))
 
 
+def cached_prefix(body: dict[str, Any]) -> dict[str, Any] | None:
+    """The request up to its last `cache_control` mark (Anthropic prompt caching), as a request body."""
+    system = body.get("system")
+    marked_system = isinstance(system, list) and any("cache_control" in b for b in system)
+    first = (body.get("messages") or [{}])[0]
+    content = first.get("content") if isinstance(first.get("content"), list) else []
+    marks = [i for i, block in enumerate(content) if "cache_control" in block]
+    if marks:
+        return {"system": system, "messages": [{"role": "user", "content": content[: marks[-1] + 1]}]}
+    return {"system": system, "messages": []} if marked_system else None
+
+
 class ScriptedVLMServer:
     """``with ScriptedVLMServer("openai", script) as server:`` then point the client at ``server.base_url``."""
 
@@ -131,6 +145,7 @@ class ScriptedVLMServer:
         self.script = script
         self.received: list[Received] = []
         self._lock = threading.Lock()
+        self._cache: set[str] = set()  # prefixes an Anthropic-compatible server has cached
         self._server: ThreadingHTTPServer | None = None
         self._thread: threading.Thread | None = None
 
@@ -194,11 +209,21 @@ class ScriptedVLMServer:
         prompt = estimate_input_tokens(body, self.kind)
         outputs = [max(1, len(t) // 4) for t in texts]
         if self.kind == "anthropic":
+            usage = {"input_tokens": prompt, "output_tokens": outputs[0] if outputs else 0,
+                     "cache_creation_input_tokens": 0, "cache_read_input_tokens": 0}
+            prefix = cached_prefix(body)
+            if prefix is not None:
+                cached = estimate_input_tokens(prefix, self.kind)
+                key = json.dumps(prefix, sort_keys=True)
+                with self._lock:
+                    hit = key in self._cache
+                    self._cache.add(key)
+                usage["cache_read_input_tokens" if hit else "cache_creation_input_tokens"] = cached
+                usage["input_tokens"] = prompt - cached
             return {
                 "id": "msg_scripted", "type": "message", "role": "assistant", "model": body.get("model", "scripted"),
                 "content": [{"type": "text", "text": texts[0] if texts else ""}],
-                "stop_reason": "end_turn", "stop_sequence": None,
-                "usage": {"input_tokens": prompt, "output_tokens": outputs[0] if outputs else 0},
+                "stop_reason": "end_turn", "stop_sequence": None, "usage": usage,
             }
         return {
             "id": "chatcmpl-scripted", "object": "chat.completion", "created": 0, "model": body.get("model", "scripted"),

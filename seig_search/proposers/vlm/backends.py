@@ -103,13 +103,10 @@ class AnthropicBackend:
         extra = dict(c.extra_body)
         if c.send_temperature:
             extra.setdefault("temperature", c.temperature)
+        system, messages = to_anthropic(request, cache=c.prompt_cache)
         start = time.perf_counter()
         response = self._client.messages.create(
-            model=c.model,
-            max_tokens=c.max_tokens,
-            system=request.system,
-            messages=to_anthropic(request),
-            extra_body=extra or None,
+            model=c.model, max_tokens=c.max_tokens, system=system, messages=messages, extra_body=extra or None,
         )
         latency = time.perf_counter() - start
         text = "".join(getattr(block, "text", "") for block in (response.content or []) if block.type == "text")
@@ -118,6 +115,8 @@ class AnthropicBackend:
             texts=[text],
             input_tokens=getattr(usage, "input_tokens", None),
             output_tokens=getattr(usage, "output_tokens", None),
+            cache_write_tokens=int(getattr(usage, "cache_creation_input_tokens", None) or 0),
+            cache_read_tokens=int(getattr(usage, "cache_read_input_tokens", None) or 0),
             latency_s=latency,
             meta={"model": response.model, "finish": [response.stop_reason]},
         )

@@ -69,6 +69,8 @@ class UsageMeter:
         self.output_tokens = 0
         self.latency_s = 0.0
         self.usage_reported = 0
+        self.cache_write_tokens = 0
+        self.cache_read_tokens = 0
         self.faults: Counter[str] = Counter()
 
     def add_reply(self, reply: Reply) -> None:
@@ -80,6 +82,8 @@ class UsageMeter:
                 self.usage_reported += 1
                 self.input_tokens += int(reply.input_tokens or 0)
                 self.output_tokens += int(reply.output_tokens or 0)
+            self.cache_write_tokens += reply.cache_write_tokens
+            self.cache_read_tokens += reply.cache_read_tokens
 
     def add_fault(self, kind: str, final: bool) -> None:
         with self._lock:
@@ -93,9 +97,13 @@ class UsageMeter:
             self.faults[kind] += 1
 
     def cost_usd(self) -> float | None:
-        if self._price is None:
+        price = self._price
+        if price is None:
             return None
-        return (self.input_tokens * self._price.input_per_mtok + self.output_tokens * self._price.output_per_mtok) / 1e6
+        write = price.input_per_mtok if price.cache_write_per_mtok is None else price.cache_write_per_mtok
+        read = price.input_per_mtok if price.cache_read_per_mtok is None else price.cache_read_per_mtok
+        return (self.input_tokens * price.input_per_mtok + self.output_tokens * price.output_per_mtok
+                + self.cache_write_tokens * write + self.cache_read_tokens * read) / 1e6
 
     def totals(self) -> dict[str, Any]:
         with self._lock:
@@ -106,6 +114,8 @@ class UsageMeter:
                 "calls_with_usage": self.usage_reported,
                 "input_tokens": self.input_tokens,
                 "output_tokens": self.output_tokens,
+                "cache_write_tokens": self.cache_write_tokens,
+                "cache_read_tokens": self.cache_read_tokens,
                 "latency_s": round(self.latency_s, 4),
                 "cost_usd_estimate": None if cost is None else round(cost, 6),
                 "faults": dict(sorted(self.faults.items())),

@@ -17,6 +17,8 @@ class Price(BaseModel):
 
     input_per_mtok: float = Field(ge=0.0)
     output_per_mtok: float = Field(ge=0.0)
+    cache_write_per_mtok: float | None = Field(default=None, ge=0.0)  # default: the input price
+    cache_read_per_mtok: float | None = Field(default=None, ge=0.0)  # default: the input price
 
 
 class VerifierConfig(BaseModel):
@@ -63,6 +65,7 @@ class VLMConfig(BaseModel):
     max_repairs: int = Field(default=1, ge=0, le=5)  # repair turns per candidate (syntax, policy, Blender error)
     image_side: int = Field(default=384, ge=32, le=2048)  # images are resized so their longest side is this
     send_seed: bool = True  # OpenAI `seed` (ignored by servers that do not support it)
+    prompt_cache: bool = True  # Anthropic: cache the system prompt and the target image between calls
     prices: dict[str, Price] = Field(default_factory=dict)  # model name -> price, for cost estimates
     verifier: VerifierConfig = Field(default_factory=VerifierConfig)
     hybrid: HybridConfig = Field(default_factory=HybridConfig)

@@ -16,12 +16,13 @@ from typing import Any
 
 from seig_search.errors import ConfigError
 
-# US dollars per million tokens (input, output), from the providers' published price pages (2025).
-PUBLISHED_PRICES: dict[str, tuple[float, float]] = {
-    "gpt-4o": (2.50, 10.00),
-    "gpt-4o-mini": (0.15, 0.60),
-    "claude-sonnet-4-5": (3.00, 15.00),
-    "claude-haiku-4-5": (1.00, 5.00),
+# US dollars per million tokens from the providers' published price pages (2025):
+# (input, output, cache write, cache read); Anthropic bills cache writes at 1.25x and reads at 0.1x input.
+PUBLISHED_PRICES: dict[str, tuple[float, float, float, float]] = {
+    "gpt-4o": (2.50, 10.00, 2.50, 2.50),
+    "gpt-4o-mini": (0.15, 0.60, 0.15, 0.15),
+    "claude-sonnet-4-5": (3.00, 15.00, 3.75, 0.30),
+    "claude-haiku-4-5": (1.00, 5.00, 1.25, 0.10),
 }
 
 
@@ -49,12 +50,17 @@ def summarise(record_dir: Path) -> dict[str, Any]:
             bucket["completions"] += len(reply.get("texts", []))
             bucket["input_tokens"] += int(reply.get("input_tokens") or 0)
             bucket["output_tokens"] += int(reply.get("output_tokens") or 0)
+            bucket["cache_write_tokens"] += int(reply.get("cache_write_tokens") or 0)
+            bucket["cache_read_tokens"] += int(reply.get("cache_read_tokens") or 0)
     return {"total": dict(total), "by_kind": {k: dict(v) for k, v in sorted(kinds.items())}}
 
 
-def cost(summary: dict[str, Any], input_per_mtok: float, output_per_mtok: float) -> float:
+def cost(summary: dict[str, Any], prices: tuple[float, float, float, float]) -> float:
+    """Dollars for the recorded tokens at (input, output, cache write, cache read) prices per million."""
     t = summary["total"]
-    return (t["input_tokens"] * input_per_mtok + t["output_tokens"] * output_per_mtok) / 1e6
+    price_in, price_out, price_write, price_read = prices
+    return (t["input_tokens"] * price_in + t["output_tokens"] * price_out
+            + t.get("cache_write_tokens", 0) * price_write + t.get("cache_read_tokens", 0) * price_read) / 1e6
 
 
 def main(argv: list[str] | None = None) -> None:
@@ -71,12 +77,12 @@ def main(argv: list[str] | None = None) -> None:
     print(json.dumps(summary, indent=1))
     prices = dict(PUBLISHED_PRICES)
     if args.input_per_mtok is not None and args.output_per_mtok is not None:
-        prices = {"given": (args.input_per_mtok, args.output_per_mtok)}
+        prices = {"given": (args.input_per_mtok, args.output_per_mtok, args.input_per_mtok, args.input_per_mtok)}
     elif args.model:
         prices = {args.model: PUBLISHED_PRICES[args.model]}
-    for name, (price_in, price_out) in prices.items():
-        print(f"{name:>18}: ${cost(summary, price_in, price_out):.4f} (estimate: recorded tokens x "
-              f"${price_in}/M in, ${price_out}/M out)")
+    for name, price in prices.items():
+        print(f"{name:>18}: ${cost(summary, price):.4f} (estimate: recorded tokens x ${price[0]}/M in, "
+              f"${price[1]}/M out, cache ${price[2]}/M write, ${price[3]}/M read)")
 
 
 if __name__ == "__main__":

@@ -70,16 +70,20 @@ class Reply:
     """What came back from one call: the completions' texts and the usage the server reported."""
 
     texts: list[str]
-    input_tokens: int | None = None
+    input_tokens: int | None = None  # uncached input (Anthropic) or all input (OpenAI)
     output_tokens: int | None = None
     latency_s: float = 0.0
     meta: dict[str, Any] = field(default_factory=dict)
+    cache_write_tokens: int = 0  # Anthropic prompt caching: input written to / read from the cache
+    cache_read_tokens: int = 0
 
     def to_json(self) -> dict[str, Any]:
         return {
             "texts": self.texts,
             "input_tokens": self.input_tokens,
             "output_tokens": self.output_tokens,
+            "cache_write_tokens": self.cache_write_tokens,
+            "cache_read_tokens": self.cache_read_tokens,
             "latency_s": self.latency_s,
             "meta": self.meta,
         }
@@ -92,6 +96,8 @@ class Reply:
             output_tokens=data.get("output_tokens"),
             latency_s=float(data.get("latency_s", 0.0)),
             meta=dict(data.get("meta", {})),
+            cache_write_tokens=int(data.get("cache_write_tokens") or 0),
+            cache_read_tokens=int(data.get("cache_read_tokens") or 0),
         )
 
 
@@ -118,17 +124,25 @@ def to_openai(request: Request) -> list[dict[str, Any]]:
     return messages
 
 
-def to_anthropic(request: Request) -> list[dict[str, Any]]:
-    """Messages API turns; the system prompt travels separately."""
+def to_anthropic(request: Request, cache: bool = False) -> tuple[Any, list[dict[str, Any]]]:
+    """(system, messages) for the Messages API. With ``cache``, the system prompt and the first image (the
+    target, the same in every call of a run) end cacheable prefixes, so later calls read them from the cache."""
+    ephemeral = {"type": "ephemeral"}
+    system: Any = [{"type": "text", "text": request.system, "cache_control": ephemeral}] if cache else request.system
     messages: list[dict[str, Any]] = []
+    marked = not cache
     for turn in request.turns:
         content: list[dict[str, Any]] = []
         for part in turn.parts:
             if isinstance(part, ImagePart):
                 content.extend({"type": "text", "text": label} for label in _text_with_label(part))
                 source = {"type": "base64", "media_type": "image/png", "data": part.b64()}
-                content.append({"type": "image", "source": source})
+                block: dict[str, Any] = {"type": "image", "source": source}
+                if not marked:
+                    block["cache_control"] = ephemeral
+                    marked = True
+                content.append(block)
             else:
                 content.append({"type": "text", "text": part})
         messages.append({"role": turn.role, "content": content})
-    return messages
+    return system, messages
