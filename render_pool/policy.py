@@ -69,7 +69,7 @@ RULES: dict[str, str] = {
     "`wm.context_*`), even where they need a UI the worker lacks today",
     "introspection": "frames, code objects, RNA path resolution by string, `bpy.context.copy()` and "
     "`.format()` on computed templates reach objects the check cannot see",
-    "path-literal": "a string that looks like a file path has no business in a scene program",
+    "path-literal": "a string that looks like a file path or a URL has no business in a scene program",
     "module-state": "assigning to a module or bpy.types attribute (`math.sin = ...`, `bpy.types.Object.x = ...`) "
     "outlives the job in a reused worker and can tamper with the next candidates",
     "encoding": "a coding declaration other than UTF-8 makes Blender read different code than was checked",
@@ -174,7 +174,7 @@ _RNA_PATH = re.compile(r"^[A-Za-z_]\w*(?:\.[A-Za-z_]\w*|\[[^\]]*\])+$")
 _CODING = re.compile(r"^[ \t\f]*#.*?coding[:=][ \t]*([-\w.]+)")
 
 _PATH_LITERAL = re.compile(
-    r"""^(?:/|~|\\|[A-Za-z]:[\\/]|file:|\.\.?[\\/])      # absolute, home, UNC, drive, URL, relative
+    r"""^(?:/|~|\\|[A-Za-z]:[\\/]|[A-Za-z][\w+.-]*://|file:|\.\.?[\\/])  # absolute, home, UNC, drive, URL, relative
        |(?:^|[\\/])\.\.(?:[\\/]|$)                         # parent-folder step anywhere
        |\.(?:blend\d?|py|pyc|pyd|so|dll|dylib|sh|bat|exe|osl|oso|abc|usd[acz]?|vdb|obj|fbx|ply|stl|glb|gltf)$""",
     re.VERBOSE | re.IGNORECASE,
