@@ -395,3 +395,22 @@ def test_legitimate_programs_render_with_the_policy_on(render_pool) -> None:
         assert result.ok, (name, result.failure)
         assert len([o for o in result.summary["objects"] if o["type"] == "MESH"]) >= 2, name
         print(name, {k: round(v, 3) for k, v in result.timings.items()})
+
+
+def test_mangled_programs_give_violations_or_program_errors_only() -> None:
+    """The check never crashes on odd input: every outcome is a list or a ProgramError (seeded mutations)."""
+    import random
+
+    rng = random.Random(1234)
+    sources = [RAW_BPY, TUTORIAL_STYLE] + [p.read_text(encoding="utf-8") for p in ESCAPES[:10]]
+    outcomes = {"list": 0, "error": 0}
+    for _ in range(150):
+        text = rng.choice(sources)
+        start = rng.randrange(len(text))
+        cut = text[:start] + text[start + rng.randrange(1, 40):]
+        try:
+            assert isinstance(check_program(cut), list)
+            outcomes["list"] += 1
+        except ProgramError:
+            outcomes["error"] += 1
+    assert outcomes["list"] > 0 and outcomes["error"] > 0
