@@ -33,11 +33,13 @@ def foreground_from_image(srgb: np.ndarray, alpha: np.ndarray | None = None) -> 
     """Boolean HxW foreground of an sRGB image (from ``alpha`` > 0.5 when the image has one)."""
     if alpha is not None and float(alpha.min()) < 0.5:
         return _clean(alpha > 0.5)
-    lab = rgb2lab(ndimage.median_filter(srgb, size=(3, 3, 1)))  # drop render noise, keep edges
+    lab = rgb2lab(srgb)
     frame = border_mask(srgb.shape[:2])
     near = np.zeros(srgb.shape[:2], dtype=bool)
     for centre, thresh in _border_colours(lab[frame]):
         near |= np.linalg.norm(lab - centre, axis=-1) < thresh
+    # 3x3 majority vote: drops render noise, keeps straight edges (cheaper than a median of the image)
+    near = ndimage.uniform_filter(near.astype(np.float32), size=3, mode="nearest") > 0.5
     labels, _ = ndimage.label(near)
     touching = np.unique(labels[frame & near])
     background = np.isin(labels, touching[touching > 0])
