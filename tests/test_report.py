@@ -170,12 +170,16 @@ def test_partial_run_still_gets_a_page(run_dir: Path, tmp_path: Path) -> None:
                    "parent": None, "note": "<script>console.error('injected')</script>", "timing": {}, "failure": None}
         handle.write(json.dumps(hostile) + "\n")  # text from a model is shown, never run
         handle.write('{"stage": "lighting", "round"')  # torn last line of a killed run
+    (partial / "metrics.json").write_text('{"score": 0.9')  # killed while writing
+    (partial / "stages" / "1_materials" / "best.png").write_bytes(b"\x89PNG\r\n")  # truncated
     page = _parse(write_report(partial))
     text = " ".join(page.text)
+    assert "metrics.json is not valid JSON" in text and "best.png could not be read" in text
     html = (partial / "report.html").read_text()
     assert "<script>" not in html and "&lt;script&gt;console.error" in html
     assert "partial run" in text and "log line" in text
-    assert [img["alt"] for img in page.images][:2] == ["target", "best render of geometry"]
+    assert [img["alt"] for img in page.images][:4] == ["target", "best render of geometry", "difference of geometry",
+                                                      "best render of composition"]
     assert "def" in text  # the latest stage's best program stands in for scene.py
 
 

@@ -128,8 +128,8 @@ def _stage_rows(data: RunData, target: Any) -> list[dict[str, Any]]:
             "diff": None,
             "program": None,
         }
-        if folder is not None and folder.image is not None:
-            render = figures.load_srgb(folder.image)
+        render = figures.try_load(folder.image, data.problems) if folder is not None else None
+        if render is not None:
             row["image"] = figures.png_data_uri(render)
             if target is not None:
                 diff, mean = figures.difference(target, render)
@@ -208,8 +208,8 @@ def _vlm_line(vlm: dict[str, Any] | None) -> str:
 
 def render_run_page(data: RunData) -> str:
     """The HTML text of one run's report."""
-    target = figures.load_srgb(data.target, _background(data)) if data.target else None
-    render = figures.load_srgb(data.render) if data.render else None
+    target = figures.try_load(data.target, data.problems, _background(data))
+    render = figures.try_load(data.render, data.problems)
     headline: list[Picture] = []
     final_diff = None
     if target is not None:
@@ -260,7 +260,7 @@ def render_run_page(data: RunData) -> str:
         "program_css": program_css,
         "prelude_html": prelude_html,
         "exports": {name: path.name for name, path in data.exports.items()},
-        "log_errors": data.log_errors,
+        "problems": data.problems,
         "heatmap_max": figures.HEATMAP_MAX,
     }
     return _environment().get_template("report.html.j2").render(**context)
@@ -311,8 +311,8 @@ def write_index(root: Path | str) -> Path:
             {
                 "name": run_dir.relative_to(root).as_posix(),
                 "href": report.relative_to(root).as_posix(),
-                "target": figures.png_data_uri(_thumb(data.target)) if data.target else None,
-                "render": figures.png_data_uri(_thumb(data.render)) if data.render else None,
+                "target": _thumb(data.target, data.problems),
+                "render": _thumb(data.render, data.problems),
                 "score": score if isinstance(score, (int, float)) else (max(scores) if scores else None),
                 "renders": len(data.log),
                 "failures": sum(1 for e in data.log if e.failure),
@@ -322,10 +322,12 @@ def write_index(root: Path | str) -> Path:
                 "metrics": [(k, data.metrics[k]) for k in INDEX_METRICS if isinstance(data.metrics.get(k), (int, float))],
             }
         )
-    plots = [Picture(p.name, figures.png_data_uri(figures.load_srgb(p))) for p in sorted(root.glob("*.png"))]
+    problems: list[str] = []
+    loaded = [(p.name, figures.try_load(p, problems)) for p in sorted(root.glob("*.png"))]
+    plots = [Picture(name, figures.png_data_uri(image)) for name, image in loaded if image is not None]
     files = [p.name for p in sorted(root.iterdir()) if p.is_file() and p.suffix in (".md", ".json", ".csv", ".txt")]
     page = _environment().get_template("index.html.j2").render(title=f"seig runs: {root.name}", rows=rows,
-                                                               plots=plots, files=files)
+                                                               plots=plots, files=files, problems=problems)
     path = root / REPORT_NAME
     path.write_text(page, encoding="utf-8")
     return path
@@ -339,10 +341,13 @@ def _read_status(run_dir: Path) -> dict[str, Any]:
         return {}
 
 
-def _thumb(path: Path, side: int = 160) -> Any:
-    image = figures.load_srgb(path)
+def _thumb(path: Path | None, problems: list[str], side: int = 160) -> str | None:
+    image = figures.try_load(path, problems)
+    if image is None:
+        return None
     scale = side / max(image.shape[:2])
-    return figures.resize_to(image, max(1, round(image.shape[1] * scale)), max(1, round(image.shape[0] * scale)))
+    small = figures.resize_to(image, max(1, round(image.shape[1] * scale)), max(1, round(image.shape[0] * scale)))
+    return figures.png_data_uri(small)
 
 
 def build(path: Path | str) -> Path:

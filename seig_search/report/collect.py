@@ -61,7 +61,7 @@ class RunData:
     stages: list[StageBest]
     log: list[LogEntry]
     exports: dict[str, Path] = field(default_factory=dict)
-    log_errors: list[str] = field(default_factory=list)
+    problems: list[str] = field(default_factory=list)  # unreadable files and log lines, shown on the page
 
     @property
     def name(self) -> str:
@@ -95,6 +95,15 @@ def read_json(path: Path) -> dict[str, Any]:
     except (OSError, ValueError) as exc:
         raise SearchStateError(f"{path} is not valid JSON: {exc}") from exc
     return value if isinstance(value, dict) else {"value": value}
+
+
+def _read_json_noting(path: Path, problems: list[str]) -> dict[str, Any]:
+    """read_json, but a broken file becomes a problem on the page instead of no page."""
+    try:
+        return read_json(path)
+    except SearchStateError as exc:
+        problems.append(str(exc))
+        return {}
 
 
 def _as_float(value: Any) -> float:
@@ -183,7 +192,7 @@ def collect_run(out_dir: Path) -> RunData:
     if not is_run_dir(out_dir):
         raise SearchStateError(f"{out_dir} is not a seig output folder (no run.json, scene.py, search log, target.png "
                                "or status.json)")
-    log, log_errors = read_log(out_dir / "search" / "log.jsonl")
+    log, problems = read_log(out_dir / "search" / "log.jsonl")
     program_path = out_dir / "scene.py"
     program = program_path.read_text(encoding="utf-8") if program_path.is_file() else None
     stages = _stage_folders(out_dir)
@@ -197,11 +206,11 @@ def collect_run(out_dir: Path) -> RunData:
         target=(out_dir / "target.png") if (out_dir / "target.png").is_file() else None,
         render=(out_dir / "render.png") if (out_dir / "render.png").is_file() else None,
         program=program,
-        run=read_json(out_dir / "run.json"),
-        metrics=read_json(out_dir / "metrics.json"),
-        scene=read_json(out_dir / "scene.json"),
+        run=_read_json_noting(out_dir / "run.json", problems),
+        metrics=_read_json_noting(out_dir / "metrics.json", problems),
+        scene=_read_json_noting(out_dir / "scene.json", problems),
         stages=stages,
         log=log,
         exports=exports,
-        log_errors=log_errors,
+        problems=problems,
     )

@@ -30,6 +30,18 @@ def load_srgb(path: Path, background: tuple[float, float, float] = (1.0, 1.0, 1.
         return np.asarray(image.convert("RGB"), dtype=np.float32) / 255.0
 
 
+def try_load(path: Path | None, problems: list[str],
+             background: tuple[float, float, float] = (1.0, 1.0, 1.0)) -> np.ndarray | None:
+    """load_srgb, or None with a note in ``problems`` when the file is missing or not an image."""
+    if path is None:
+        return None
+    try:
+        return load_srgb(path, background)
+    except (OSError, ValueError, SyntaxError) as exc:  # PIL raises these for truncated or foreign files
+        problems.append(f"{path.name} could not be read as an image: {exc}")
+        return None
+
+
 def resize_to(image: np.ndarray, width: int, height: int) -> np.ndarray:
     if image.shape[1] == width and image.shape[0] == height:
         return image
