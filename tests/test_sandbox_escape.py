@@ -194,7 +194,10 @@ def test_the_probe_really_ran_and_can_write_its_own_folder(escape) -> None:
     assert "alive" in escape["report"]["subprocess"]  # a shell did start: containment, not luck
 
 
-@pytest.mark.parametrize("where", ["host_tmp", "home", "repo", "venv", "dev_shm", "shell"])
+WHERE = ["host_tmp", "home", "repo", "venv", "dev_shm", "shell"]
+
+
+@pytest.mark.parametrize("where", WHERE, ids=[f"{MODE}-{w}" for w in WHERE])  # ids say which sandbox ran
 def test_cannot_write_outside_its_folder(escape, where: str) -> None:
     if not FILES_ISOLATED:
         pytest.skip(f"sandbox mode {MODE!r} does not isolate the file system (bubblewrap missing)")
@@ -211,7 +214,10 @@ def test_cannot_read_a_secret_planted_on_the_host(escape) -> None:
     assert escape["secret_value"] not in str(escape["result"].failure)
 
 
-@pytest.mark.parametrize("attempt", ["tcp_loopback", "tcp_host_address", "abstract_unix"])
+ATTEMPTS = ["tcp_loopback", "tcp_host_address", "abstract_unix"]
+
+
+@pytest.mark.parametrize("attempt", ATTEMPTS, ids=[f"{MODE}-{a}" for a in ATTEMPTS])
 def test_cannot_reach_the_network(escape, attempt: str) -> None:
     if not NETWORK_ISOLATED:
         pytest.skip(f"sandbox mode {MODE!r} does not isolate the network")
