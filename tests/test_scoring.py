@@ -129,7 +129,8 @@ def test_configured_weight_files_are_loaded_without_downloads(empty_caches, tmp_
     import torchvision
 
     torch.manual_seed(1)
-    trunk = torchvision.models.alexnet(weights=None).state_dict()
+    trunk = {k: v for k, v in torchvision.models.alexnet(weights=None).state_dict().items()
+             if k.startswith("features.")}  # the classifier head is unused: keep the file small
     torch.save(trunk, tmp_path / "alexnet.pth")
     clip = open_clip.create_model("ViT-S-32")
     torch.save({k: v.half() for k, v in clip.state_dict().items()}, tmp_path / "clip.pt")
@@ -143,6 +144,21 @@ def test_configured_weight_files_are_loaded_without_downloads(empty_caches, tmp_
     got = scorer.models.clip.visual.conv1.weight
     assert torch.equal(got, clip.visual.conv1.weight.half().float())
     assert scorer.score(scene(boxes=TWO)).total == pytest.approx(1.0, abs=1e-5)
+
+
+def test_partial_weights_drop_only_the_missing_term(empty_caches, tmp_path, caplog):
+    import torch
+    import torchvision
+
+    trunk = {k: v for k, v in torchvision.models.alexnet(weights=None).state_dict().items()
+             if k.startswith("features.")}
+    torch.save(trunk, tmp_path / "alexnet.pth")
+    with caplog.at_level(logging.WARNING, logger="seig.scoring"):
+        scorer = Scorer(scene(), ScoreConfig(lpips_backbone_path=tmp_path / "alexnet.pth"))  # CLIP missing
+    info = scorer.describe()
+    assert info["neural"] == "partial" and "clip" not in info["weights"] and "lpips" in info["weights"]
+    assert sum(info["weights"].values()) == pytest.approx(1.0)
+    assert any("clip" in r.getMessage() for r in caplog.records)
 
 
 def test_bad_inputs_raise_scoring_errors():
