@@ -22,6 +22,7 @@ from seig_search.program import CameraSpec, LightSpec, ObjectSpec, SceneSpec, re
 from seig_search.report import write_index, write_report
 from seig_search.report.browser import check_pages, find_chromium
 from seig_search.search.log import LogRecord, SearchLog
+from seig_search.views import save_orbit
 
 SETTINGS = RenderSettings(engine="CYCLES", width=48, height=40, samples=4, seed=0, passes=("color",))
 STAGE_NAMES = ("geometry", "materials", "composition", "lighting")
@@ -127,12 +128,15 @@ def _parse(path: Path) -> _Page:
 
 
 def _decode(uri: str) -> np.ndarray:
-    assert uri.startswith("data:image/png;base64,")
+    assert re.match(r"data:image/(png|gif);base64,", uri)
     with Image.open(io.BytesIO(base64.b64decode(uri.split(",", 1)[1]))) as image:
         return np.asarray(image.convert("RGB"), dtype=np.float32) / 255.0
 
 
 def test_report_shows_every_part_of_the_run(run_dir: Path) -> None:
+    stage_images = [run_dir / "stages" / f"{k}_{name}" / "best.png" for k, name in enumerate(STAGE_NAMES)]
+    save_orbit([np.asarray(Image.open(p), dtype=np.float32) / 255.0 for p in stage_images], run_dir / "orbit")
+    shutil.copy(stage_images[-1], run_dir / "relight_sunset.png")  # what `seig render OUT --relight` leaves
     path = write_report(run_dir)
     assert path == run_dir / "report.html"
     page = _parse(path)
@@ -146,6 +150,10 @@ def test_report_shows_every_part_of_the_run(run_dir: Path) -> None:
     # heatmaps share one scale: the final (lighting) render is closer to the target than the geometry stage's
     assert images["difference of lighting"].mean() < images["difference of geometry"].mean()
     assert images["score against renders spent"].shape[1] > 300
+    assert alts[12:] == ["orbit", "relit: sunset"]
+    assert next(img for img in page.images if img["alt"] == "orbit")["src"].startswith("data:image/gif;base64,R0lGOD")
+    # the scene section: every object of scene.json with its linear colour and a swatch
+    assert "obj0" in text and "(0.800, 0.100, 0.100)" in text and "camera at (5.00, -5.00, 3.50)" in text
     for name in STAGE_NAMES:
         assert f"stages/{STAGE_NAMES.index(name)}_{name}/best.py" in page.links
     assert "partial run" not in text and "syntax: 1" in text

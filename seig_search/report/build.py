@@ -18,6 +18,7 @@ from seig_search.errors import ConfigError, ProgramError, SearchStateError
 from seig_search.program import SceneProgram
 from seig_search.report import figures
 from seig_search.report.collect import LogEntry, RunData, collect_run, is_run_dir, read_json
+from seig_search.report.scene_table import scene_tables
 
 DEFAULT_BEAM = 4
 MAX_FAILURE_ROWS = 25
@@ -188,6 +189,19 @@ def _background(data: RunData) -> tuple[float, float, float]:
     return (1.0, 1.0, 1.0)
 
 
+def _extra_views(data: RunData) -> list[Picture]:
+    """Renders `seig render` left in the folder: the orbit GIF and relit images, when present."""
+    views: list[Picture] = []
+    gif = data.out_dir / "orbit" / "orbit.gif"
+    if gif.is_file() and gif.stat().st_size <= figures.MAX_INLINE_BYTES:
+        views.append(Picture("orbit", figures.file_data_uri(gif, "image/gif"), "orbit/orbit.gif"))
+    for path in sorted(data.out_dir.glob("relight_*.png")):
+        image = figures.try_load(path, data.problems)
+        if image is not None:
+            views.append(Picture(path.stem.replace("relight_", "relit: "), figures.png_data_uri(image), path.name))
+    return views
+
+
 def _vlm_line(vlm: dict[str, Any] | None) -> str:
     """One line of model usage for the page header: calls, tokens, cost."""
     if not vlm:
@@ -262,6 +276,8 @@ def render_run_page(data: RunData) -> str:
         "exports": {name: path.name for name, path in data.exports.items()},
         "problems": data.problems,
         "heatmap_max": figures.HEATMAP_MAX,
+        "scene": scene_tables(data.scene),
+        "views": _extra_views(data),
     }
     return _environment().get_template("report.html.j2").render(**context)
 

@@ -16,6 +16,7 @@ from PIL import Image
 from seig_search.report.collect import LogEntry
 
 MAX_SIDE = 640  # images above this are shown downscaled; the page stays a few MB at most
+MAX_INLINE_BYTES = 8 << 20  # files embedded as they are (the orbit GIF) up to this size
 HEATMAP_MAX = 0.5  # mean absolute sRGB difference mapped to the top of the colour scale
 
 
@@ -62,6 +63,11 @@ def png_data_uri(image: np.ndarray | Image.Image) -> str:
     buffer = io.BytesIO()
     pil.save(buffer, format="PNG")
     return "data:image/png;base64," + base64.b64encode(buffer.getvalue()).decode("ascii")
+
+
+def file_data_uri(path: Path, mime: str) -> str:
+    """A file embedded byte for byte (animated GIFs keep their frames)."""
+    return f"data:{mime};base64," + base64.b64encode(path.read_bytes()).decode("ascii")
 
 
 def difference(target: np.ndarray, render: np.ndarray) -> tuple[np.ndarray, float]:
