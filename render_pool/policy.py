@@ -235,6 +235,7 @@ class _Checker:
     def __init__(self) -> None:
         self.bases: set[int] = set()  # ids of nodes used as `x.attr` / `x[i]` bases
         self.keys: set[int] = set()  # ids of constants used as subscript or dict keys
+        self.inert: set[int] = set()  # ids of docstrings and other bare string statements
         self.violations: list[PolicyViolation] = []
         self.bpy_names: set[str] = set()  # names bound to the bpy module
         self.ops_names: set[str] = set()  # names bound to bpy.ops
@@ -307,6 +308,10 @@ class _Checker:
     def visit_Subscript(self, node: ast.Subscript) -> None:
         self.bases.add(id(node.value))
         self.keys.add(id(node.slice))
+
+    def visit_Expr(self, node: ast.Expr) -> None:
+        if isinstance(node.value, ast.Constant):
+            self.inert.add(id(node.value))  # a docstring or bare literal is never evaluated for effect
 
     def visit_Dict(self, node: ast.Dict) -> None:
         self.keys.update(id(key) for key in node.keys if key is not None)
@@ -401,7 +406,7 @@ class _Checker:
         value = node.value
         if isinstance(value, bytes):
             value = value.decode("latin-1")
-        if not isinstance(value, str):
+        if not isinstance(value, str) or id(node) in self.inert:
             return
         if "__" in value and value not in _ALLOWED_DUNDER_STRINGS:
             self.flag(node, "dunder", f"string containing '__' is not allowed: {value[:40]!r}")

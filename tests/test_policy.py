@@ -414,3 +414,9 @@ def test_mangled_programs_give_violations_or_program_errors_only() -> None:
         except ProgramError:
             outcomes["error"] += 1
     assert outcomes["list"] > 0 and outcomes["error"] > 0
+
+
+def test_docstrings_are_inert() -> None:
+    source = 'def place():\n    """Moves obj__1 to /2 of the height, like ../ in a path."""\n    x = 1\n'
+    assert check_program(source) == []
+    assert [v.rule for v in check_program('x = "obj__1"\n')] == ["dunder"]
