@@ -262,10 +262,11 @@ def test_verifier_checklist_reaches_the_next_prompt(target, base_program):
         return good_script(body, index)
 
     with ScriptedVLMServer("openai", script) as server:
-        proposer = make(server.base_url, verifier={"enabled": True, "top_k": 1})
-        context = ctx(target)
+        proposer = make(server.base_url, verifier={"enabled": True, "top_k": 1, "stages": ["geometry"]})
         best = survivor(base_program, target, score=0.6)
-        proposer.observe(context, [best])
+        proposer.observe(ctx(target, "lighting"), [best])  # not a verified stage
+        assert server.received == []
+        proposer.observe(ctx(target), [best])
         assert len(server.received) == 1 and len(decode_images(server.received[0].body)) == 3
         proposer.propose(ctx(target, round=2), [best], 1, seed=2)
     text = last_user_text(server.received[-1].body)

@@ -29,6 +29,7 @@ class VerifierConfig(BaseModel):
     enabled: bool = False
     top_k: int = Field(default=1, ge=1, le=16)  # how many of a round's best candidates are checked
     max_items: int = Field(default=6, ge=1, le=30)  # checklist items kept for the prompt
+    stages: list[str] | None = None  # stage names to check; None: every stage
 
 
 class HybridConfig(BaseModel):

@@ -101,7 +101,8 @@ class VLMProposer:
             self.client.usage.count("blender" if kind in ("program", "syntax") else f"render_{kind or 'failed'}")
             if kind in REPAIRABLE_FAILURES and produced.conversation.repairs < self.config.max_repairs:
                 self._repairs[ctx.stage].append((produced, self._blender_problem(candidate)))
-        if self.config.verifier.enabled:
+        verifier = self.config.verifier
+        if verifier.enabled and (verifier.stages is None or ctx.stage in verifier.stages):
             self._verify(ctx, scored)
 
     # ---- extras ----
