@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
-from seig_search.report.build import build, find_runs, write_index, write_report
+from seig_search.report.build import write_report
+from seig_search.report.index import build, find_runs, write_index
 
 __all__ = ["build", "find_runs", "write_index", "write_report"]

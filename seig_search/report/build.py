@@ -1,4 +1,4 @@
-"""Assemble the report page of one run, and the index page of a folder of runs."""
+"""Assemble the report page of one run."""
 
 from __future__ import annotations
 
@@ -14,16 +14,15 @@ from pygments import highlight
 from pygments.formatters import HtmlFormatter
 from pygments.lexers import PythonLexer
 
-from seig_search.errors import ConfigError, ProgramError, SearchStateError
+from seig_search.errors import ProgramError
 from seig_search.program import SceneProgram
 from seig_search.report import figures
-from seig_search.report.collect import LogEntry, RunData, collect_run, is_run_dir, read_json
+from seig_search.report.collect import LogEntry, RunData, collect_run
 from seig_search.report.scene_table import scene_tables
 
 DEFAULT_BEAM = 4
 MAX_FAILURE_ROWS = 25
 REPORT_NAME = "report.html"
-INDEX_METRICS = ("psnr", "ssim", "lpips", "clip", "mask_iou", "first_proposal_score")  # shown per run, when present
 
 
 @dataclass(frozen=True)
@@ -33,7 +32,7 @@ class Picture:
     caption: str = ""
 
 
-def _environment() -> jinja2.Environment:
+def environment() -> jinja2.Environment:
     templates = resources.files("seig_search.report") / "templates"
     env = jinja2.Environment(
         loader=jinja2.FunctionLoader(lambda name: (templates / name).read_text(encoding="utf-8")),
@@ -70,14 +69,14 @@ def _find_key(tree: Any, key: str) -> Any:
     return None
 
 
-def _flatten(tree: Any, prefix: str = "", skip: tuple[str, ...] = ()) -> list[tuple[str, Any]]:
+def flatten(tree: Any, prefix: str = "", skip: tuple[str, ...] = ()) -> list[tuple[str, Any]]:
     """Scalar leaves of nested dicts as ("a.b", value) rows."""
     rows: list[tuple[str, Any]] = []
     if isinstance(tree, dict):
         for key, value in tree.items():
             if not prefix and key in skip:
                 continue
-            rows.extend(_flatten(value, f"{prefix}{key}.", skip))
+            rows.extend(flatten(value, f"{prefix}{key}.", skip))
     elif isinstance(tree, (str, int, float, bool)) or tree is None:
         rows.append((prefix.rstrip("."), tree))
     elif isinstance(tree, list) and len(tree) <= 8 and all(isinstance(v, (int, float, str)) for v in tree):
@@ -244,10 +243,10 @@ def render_run_page(data: RunData) -> str:
     program_html, prelude_html, program_css = _program_html(data.program)
     scores = [e.score for e in data.log if math.isfinite(e.score)]
     vlm = data.metrics.get("vlm") if isinstance(data.metrics.get("vlm"), dict) else None
-    timings = [(k, v) for k, v in _flatten(data.metrics.get("timings") or data.metrics.get("timing") or {})
+    timings = [(k, v) for k, v in flatten(data.metrics.get("timings") or data.metrics.get("timing") or {})
                if not k.startswith("stages.")]  # per-stage times are in the stage table
-    timings += [(f"run.{k}", v) for k, v in _flatten(data.run.get("timings") or {})]
-    metric_rows = _flatten(data.metrics, skip=("vlm", "timings", "timing", "exports"))
+    timings += [(f"run.{k}", v) for k, v in flatten(data.run.get("timings") or {})]
+    metric_rows = flatten(data.metrics, skip=("vlm", "timings", "timing", "exports"))
     context = {
         "title": f"seig report: {data.name}",
         "name": data.name,
@@ -266,7 +265,7 @@ def render_run_page(data: RunData) -> str:
         "metrics": [(k, v) for k, v in metric_rows if not k.startswith("scorer.")],
         "scorer": [(k[len("scorer."):], v) for k, v in metric_rows if k.startswith("scorer.")],
         "export_checks": [c for c in data.metrics.get("exports") or [] if isinstance(c, dict)],
-        "vlm": _flatten(vlm) if vlm else [],
+        "vlm": flatten(vlm) if vlm else [],
         "vlm_line": _vlm_line(vlm),
         "timings": timings,
         "run_json": json.dumps(data.run, indent=2, sort_keys=True, default=str) if data.run else "",
@@ -279,7 +278,7 @@ def render_run_page(data: RunData) -> str:
         "scene": scene_tables(data.scene),
         "views": _extra_views(data),
     }
-    return _environment().get_template("report.html.j2").render(**context)
+    return environment().get_template("report.html.j2").render(**context)
 
 
 def write_report(out_dir: Path | str) -> Path:
@@ -289,88 +288,3 @@ def write_report(out_dir: Path | str) -> Path:
     path = out_dir / REPORT_NAME
     path.write_text(render_run_page(data), encoding="utf-8")
     return path
-
-
-def find_runs(root: Path, max_depth: int = 3) -> list[Path]:
-    """Run folders under ``root`` (not descending into a run folder), sorted by path."""
-    runs: list[Path] = []
-
-    def walk(folder: Path, depth: int) -> None:
-        for child in sorted(p for p in folder.iterdir() if p.is_dir() and not p.name.startswith(".")):
-            if is_run_dir(child):
-                runs.append(child)
-            elif depth < max_depth:
-                walk(child, depth + 1)
-
-    walk(root, 1)
-    return runs
-
-
-def write_index(root: Path | str) -> Path:
-    """Write each run's report, and ``report.html`` in ``root`` linking all of them (bench and batch folders)."""
-    root = Path(root)
-    if not root.is_dir():
-        raise ConfigError(f"{root} is not a folder")
-    runs = find_runs(root)
-    if not runs:
-        raise SearchStateError(f"{root} holds no seig output folders")
-    rows = []
-    for run_dir in runs:
-        report = write_report(run_dir)
-        data = collect_run(run_dir)
-        scores = [e.score for e in data.log if math.isfinite(e.score)]
-        score = data.metrics.get("score")
-        status = _read_status(run_dir)
-        finished = (run_dir / "scene.py").is_file() and data.render is not None
-        timings = data.metrics.get("timings") if isinstance(data.metrics.get("timings"), dict) else {}
-        rows.append(
-            {
-                "name": run_dir.relative_to(root).as_posix(),
-                "href": report.relative_to(root).as_posix(),
-                "target": _thumb(data.target, data.problems),
-                "render": _thumb(data.render, data.problems),
-                "score": score if isinstance(score, (int, float)) else (max(scores) if scores else None),
-                "renders": len(data.log),
-                "failures": sum(1 for e in data.log if e.failure),
-                "status": str(status.get("status") or ("done" if finished else "partial")),
-                "error": str(status.get("error") or ""),
-                "wall_s": status.get("wall_s") or timings.get("total_s"),
-                "metrics": [(k, data.metrics[k]) for k in INDEX_METRICS if isinstance(data.metrics.get(k), (int, float))],
-            }
-        )
-    problems: list[str] = []
-    loaded = [(p.name, figures.try_load(p, problems)) for p in sorted(root.glob("*.png"))]
-    plots = [Picture(name, figures.png_data_uri(image)) for name, image in loaded if image is not None]
-    files = [p.name for p in sorted(root.iterdir()) if p.is_file() and p.suffix in (".md", ".json", ".csv", ".txt")]
-    page = _environment().get_template("index.html.j2").render(title=f"seig runs: {root.name}", rows=rows,
-                                                               plots=plots, files=files, problems=problems)
-    path = root / REPORT_NAME
-    path.write_text(page, encoding="utf-8")
-    return path
-
-
-def _read_status(run_dir: Path) -> dict[str, Any]:
-    """``status.json`` that batch and bench write per run (status, error, wall time); {} when absent or unreadable."""
-    try:
-        return read_json(run_dir / "status.json")
-    except SearchStateError:
-        return {}
-
-
-def _thumb(path: Path | None, problems: list[str], side: int = 160) -> str | None:
-    image = figures.try_load(path, problems)
-    if image is None:
-        return None
-    scale = side / max(image.shape[:2])
-    small = figures.resize_to(image, max(1, round(image.shape[1] * scale)), max(1, round(image.shape[0] * scale)))
-    return figures.png_data_uri(small)
-
-
-def build(path: Path | str) -> Path:
-    """``seig report DIR``: a run folder gets its report, a folder of runs gets an index (and every report)."""
-    path = Path(path)
-    if not path.exists():
-        raise ConfigError(f"{path} does not exist")
-    if is_run_dir(path):
-        return write_report(path)
-    return write_index(path)
