@@ -298,3 +298,17 @@ def test_unstaged_rounds_rewrite_every_section(target, base_program):
     text = last_user_text(server.received[0].body)
     assert all(f"# >>> EDIT: {s}()" in text for s in STAGES) and "(fixed, for context)" not in text
     assert sections_asked(server.received[0].body) == list(STAGES)
+
+
+def test_a_server_that_ignores_n_is_asked_one_completion_per_call(target, base_program):
+    def one_choice(body: dict, index: int) -> Say:  # like Ollama: n is ignored
+        return Say(good_script(body, index).texts[:1])
+
+    with ScriptedVLMServer("openai", one_choice) as server:
+        proposer = make(server.base_url, candidates_per_call=4, concurrency=1)
+        first = proposer.propose(ctx(target), [survivor(base_program, target)], 4, seed=1)
+        assert [r.body.get("n", 1) for r in server.received] == [4, 1, 1, 1]
+        second = proposer.propose(ctx(target, round=2), [survivor(base_program, target)], 2, seed=1)
+    assert len(first) == 4 and len(second) == 2
+    assert [r.body.get("n", 1) for r in server.received[4:]] == [1, 1]
+    assert proposer.usage_totals()["faults"] == {"fewer_choices": 1}

@@ -62,10 +62,11 @@ class Generator:
         self.client = client
         self.ops = ops
         self.config = client.config
+        self.n_honoured = True  # false once the server answered n>1 with fewer completions (Ollama, llama.cpp)
 
     def _requests(self, conv: Conversation, count: int, seed: int) -> list[Request]:
         requests = []
-        per_call = max(1, self.client.max_n)
+        per_call = max(1, self.client.max_n) if self.n_honoured else 1
         calls = -(-count // per_call)
         for i in range(calls):
             n = min(per_call, count - i * per_call)
@@ -96,6 +97,14 @@ class Generator:
                     continue
                 if len(reply.texts) < request.n:
                     self.client.usage.count("fewer_choices")
+                    if reply.texts and self.n_honoured:
+                        # the server ignores n: ask for the rest one completion per call, now and from now on
+                        log.warning("vlm: the server returned %d of %d completions; asking one per call from now on",
+                                    len(reply.texts), request.n)
+                        self.n_honoured = False
+                    if not self.n_honoured and request.n > 1:
+                        more = replace(conv, label=f"{request.label}/more")
+                        pending.append((more, request.n - len(reply.texts)))
                 for t, text in enumerate(reply.texts[: request.n]):
                     label = f"{request.label}/t{t}"
                     outcome = self._candidate(conv, text)
