@@ -75,7 +75,7 @@ prices = {{ scripted-vlm = {{ input_per_mtok = 3.0, output_per_mtok = 15.0 }} }}
 
 
 def seig(args: list[str], render_pool, monkeypatch) -> str:
-    """Runs the `seig` CLI in-process, its reconstruction sharing the session's render pool."""
+    """Runs the `seig` CLI in-process, its reconstruction sharing the test run's render pool."""
     from typer.testing import CliRunner
 
     from seig_search.cli.main import app
