@@ -26,6 +26,8 @@ _LOCK = threading.Lock()
 _CACHE: dict[tuple, "NeuralModels"] = {}
 _WARNED: set[tuple] = set()
 _THREADS_SET = False
+#: The modes whose networks depend on what the weight caches hold (random weights never do).
+LOOKUP_MODES = ("auto", "pretrained")
 
 
 def configure_threads(config: ScoreConfig) -> None:
@@ -216,8 +218,10 @@ def _missing_text(missing: list[WeightsLocation]) -> str:
                                                     for m in missing)
 
 
-def clear_cache() -> None:
-    """Forget loaded networks and given warnings (after weights were fetched into a running process)."""
+def clear_cache(modes: tuple[str, ...] | None = None) -> None:
+    """Forget loaded networks (of the given ``neural`` modes, default all) and the warnings given; for a
+    process that fetched weights after building its scorer, or moved its caches."""
     with _LOCK:
-        _CACHE.clear()
+        for key in [k for k in _CACHE if modes is None or k[0] in modes]:
+            del _CACHE[key]
         _WARNED.clear()

@@ -9,6 +9,7 @@ import pytest
 
 from scoring import OFFLINE_WEIGHTS, ScoreConfig, Scorer
 from scoring import neural
+from scoring.neural import LOOKUP_MODES
 from scoring.segment import foreground_from_image, objects_from_foreground, objects_from_index
 from seig_search.errors import ConfigError, ScoringError, WeightsUnavailableError
 
@@ -38,9 +39,9 @@ def empty_caches(tmp_path, monkeypatch):
 
     monkeypatch.setenv("TORCH_HOME", str(tmp_path / "torch"))
     monkeypatch.setattr(hc, "HF_HUB_CACHE", str(tmp_path / "hf"))
-    neural.clear_cache()
+    neural.clear_cache(LOOKUP_MODES)
     yield tmp_path
-    neural.clear_cache()
+    neural.clear_cache(LOOKUP_MODES)
 
 
 @pytest.mark.parametrize("config", [OFFLINE, RANDOM_WEIGHTS], ids=["offline", "random-weights"])
