@@ -62,8 +62,8 @@ def write_index(root: Path | str) -> Path:
             }
         )
     problems: list[str] = []
-    loaded = [(p.name, figures.try_load(p, problems)) for p in sorted(root.glob("*.png"))]
-    plots = [Picture(name, figures.png_data_uri(image)) for name, image in loaded if image is not None]
+    plots = [Picture(p.name, figures.file_data_uri(p, "image/png")) for p in sorted(root.glob("*.png"))
+             if p.stat().st_size <= figures.MAX_INLINE_BYTES and figures.try_load(p, problems) is not None]
     files = [p.name for p in sorted(root.iterdir()) if p.is_file() and p.suffix in (".md", ".json", ".csv", ".txt")]
     page = environment().get_template("index.html.j2").render(title=f"seig runs: {root.name}", rows=rows,
                                                                plots=plots, files=files, problems=problems)
