@@ -24,6 +24,7 @@ log = logging.getLogger("seig.scoring")
 
 _LOCK = threading.Lock()
 _CACHE: dict[tuple, "NeuralModels"] = {}
+_NETS: dict[tuple, object] = {}  # each network once, shared by every weighting that uses it
 _WARNED: set[tuple] = set()
 _THREADS_SET = False
 #: The modes whose networks depend on what the weight caches hold (random weights never do).
@@ -185,6 +186,16 @@ def load_models(config: ScoreConfig) -> NeuralModels:
         return models
 
 
+def _net(key: tuple, build):
+    """A network built once per distinct setting of its own options (not of the term weights)."""
+    kind, c = key[0], key[1]
+    own = ((c.lpips_net,) if kind == "lpips" else (c.clip_model, c.clip_pretrained, c.clip_image_size))
+    full = (kind, c.neural, c.device, c.seed, *own, *key[2:])
+    if full not in _NETS:
+        _NETS[full] = build()
+    return _NETS[full]
+
+
 def _load(config: ScoreConfig) -> NeuralModels:
     want_lpips, want_clip = config.weights.lpips > 0, config.weights.clip > 0
     if config.neural == "off":
@@ -192,8 +203,8 @@ def _load(config: ScoreConfig) -> NeuralModels:
     if config.neural == "random-weights":
         with torch.random.fork_rng(devices=[]):
             torch.manual_seed(config.seed)
-            lp = _build_lpips(config, None, None) if want_lpips else None
-            cl = _build_clip(config, None) if want_clip else None
+            lp = _net(("lpips", config), lambda: _build_lpips(config, None, None)) if want_lpips else None
+            cl = _net(("clip", config), lambda: _build_clip(config, None)) if want_clip else None
         return NeuralModels(lp, cl, "random-weights")
     trunk, linear, clip_w = locate_lpips_trunk(config), locate_lpips_linear(config), locate_clip(config)
     missing = [w for w, want in ((trunk, want_lpips), (linear, want_lpips), (clip_w, want_clip))
@@ -201,8 +212,10 @@ def _load(config: ScoreConfig) -> NeuralModels:
     if missing and config.neural == "pretrained":
         raise WeightsUnavailableError(_missing_text(missing) + "; run `seig weights fetch` on a machine with "
                                       "internet, or set the *_path options")
-    lp = _build_lpips(config, trunk, linear) if want_lpips and trunk.found and linear.found else None
-    cl = _build_clip(config, clip_w) if want_clip and clip_w.found else None
+    lp = (_net(("lpips", config, trunk.path, linear.path), lambda: _build_lpips(config, trunk, linear))
+          if want_lpips and trunk.found and linear.found else None)
+    cl = (_net(("clip", config, clip_w.path), lambda: _build_clip(config, clip_w))
+          if want_clip and clip_w.found else None)
     if missing:
         _warn_once(("missing",) + tuple(m.name for m in missing),
                    _missing_text(missing) + ". Scoring falls back to "
@@ -224,4 +237,6 @@ def clear_cache(modes: tuple[str, ...] | None = None) -> None:
     with _LOCK:
         for key in [k for k in _CACHE if modes is None or k[0] in modes]:
             del _CACHE[key]
+        for key in [k for k in _NETS if modes is None or k[1] in modes]:
+            del _NETS[key]
         _WARNED.clear()
