@@ -11,7 +11,7 @@ import ray
 
 from render_pool.actor import RenderActor
 
-from render_pool.process import WorkerOptions
+from render_pool.process import GPU_WARMUP_TIMEOUT_S, STARTUP_TIMEOUT_S, WorkerOptions
 from render_pool.sandbox import SandboxLimits
 from render_pool.types import RenderJob, RenderResult
 from seig_search.errors import ConfigError, RenderError
@@ -81,8 +81,9 @@ class RenderPool:
         self.device = device
         self._actors = [RenderActor.options(**actor_opts).remote(options) for _ in range(num_workers)]
         try:
-            self.worker_info = ray.get([a.info.remote() for a in self._actors])
-        except ray.exceptions.RayError as error:
+            startup = GPU_WARMUP_TIMEOUT_S if device == "GPU" else STARTUP_TIMEOUT_S
+            self.worker_info = ray.get([a.info.remote() for a in self._actors], timeout=startup + 120.0)
+        except (ray.exceptions.RayError, TimeoutError) as error:
             self.close()
             raise RenderError(f"render workers failed to start: {error}") from None
         for info in self.worker_info:
@@ -128,7 +129,12 @@ class RenderPool:
                 if queue:
                     submit(a)
         while in_flight:
-            done, _ = ray.wait(list(in_flight), num_returns=1)
+            # a worker answers within its job's deadline plus a process restart; silence past that means Ray
+            # itself is gone (e.g. `ray stop` on this machine), which must not hang the caller forever
+            patience = max(jobs[i].settings.timeout_s for i, _ in in_flight.values()) * _IN_FLIGHT_PER_WORKER
+            done, _ = ray.wait(list(in_flight), num_returns=1, timeout=patience + STARTUP_TIMEOUT_S + 60.0)
+            if not done:
+                raise RenderError("render workers stopped answering (is the Ray cluster still up?)")
             i, a = in_flight.pop(done[0])
             load[a] -= 1
             try:
@@ -151,7 +157,7 @@ class RenderPool:
     def close(self) -> None:
         """Stop every worker process and, if this pool started Ray, shut it down."""
         actors, self._actors = self._actors, []
-        if actors:
+        if actors and ray.is_initialized():  # after ray.shutdown the actors (and their processes) are gone
             try:
                 ray.get([a.close.remote() for a in actors], timeout=30)
             except ray.exceptions.RayError:
