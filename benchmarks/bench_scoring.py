@@ -3,8 +3,9 @@
 Measures, in one run on this machine:
   * the render cost: a bare bpy subprocess rendering a small scene with Cycles at 8 spp, 128x128, in a loop
     (the object moves between frames; render + PNG write to a RAM disk, as the pool's workers do);
-  * candidates scored per second at 128x128 in batches of 1, 16 and 128, for the offline score and for the
-    neural score (the real LPIPS and CLIP architectures; random weights cost the same as trained ones).
+  * candidates scored per second at 128x128 in batches of 1, 16 and 128, for the offline score (with and
+    without object-index passes, which the render pool supplies in a search) and for the neural score (the
+    real LPIPS and CLIP architectures; random weights cost the same as trained ones).
 Prints ratios against the batch-1 baseline of the same mode and against the render cost.
 
     .venv/bin/python benchmarks/bench_scoring.py [--renders 12] [--repeats 3] [--json out.json]
@@ -81,14 +82,54 @@ def measure_renders(n: int, size: int, folder: Path) -> tuple[list[float], list[
     return [float(x) for x in line[6:].split(",")], [float(x) for x in cpu[4:].split(",")], images
 
 
-def time_scoring(scorer, renders: list[np.ndarray], batch: int, repeats: int) -> tuple[float, float]:
+POOL_PROGRAM = """
+import bpy, bmesh, mathutils
+scene = bpy.context.scene
+def mesh(name, make, loc, color):
+    me = bpy.data.meshes.new(name); bm = bmesh.new(); make(bm); bm.to_mesh(me); bm.free()
+    ob = bpy.data.objects.new(name, me); scene.collection.objects.link(ob); ob.location = loc
+    mat = bpy.data.materials.new(name)
+    mat.node_tree.nodes["Principled BSDF"].inputs["Base Color"].default_value = (*color, 1.0)
+    me.materials.append(mat)
+mesh("ground", lambda bm: bmesh.ops.create_grid(bm, x_segments=1, y_segments=1, size=10.0), (0, 0, 0), (0.5, 0.5, 0.5))
+mesh("cube", lambda bm: bmesh.ops.create_cube(bm, size=1.0), (CUBE_X, 0, 0.5), (0.8, 0.1, 0.1))
+mesh("ball", lambda bm: bmesh.ops.create_uvsphere(bm, u_segments=24, v_segments=12, radius=0.5), (0.8, 0, 0.5), (0.1, 0.2, 0.8))
+cam = bpy.data.objects.new("cam", bpy.data.cameras.new("cam")); scene.collection.objects.link(cam)
+cam.location = (4, -4, 3)
+cam.rotation_euler = (mathutils.Vector((0, 0, 0.3)) - cam.location).to_track_quat("-Z", "Y").to_euler()
+scene.camera = cam
+sun = bpy.data.objects.new("sun", bpy.data.lights.new("sun", "SUN")); sun.data.energy = 3.0
+sun.rotation_euler = (0.6, 0.2, 0.8); scene.collection.objects.link(sun)
+scene.world.node_tree.nodes["Background"].inputs["Color"].default_value = (0.05, 0.05, 0.05, 1)
+"""
+
+
+def pool_frames(n: int, size: int) -> tuple[list[np.ndarray], list[np.ndarray]]:
+    """The same scene through the render pool, for colour and object-index passes (as the search gets them)."""
+    from render_pool import RenderJob, RenderPool, RenderSettings
+
+    settings = RenderSettings(engine="CYCLES", width=size, height=size, samples=8, seed=0,
+                              passes=("color", "index"))
+    jobs = [RenderJob(program=POOL_PROGRAM.replace("CUBE_X", repr(-0.8 + 0.05 * i)), settings=settings,
+                      job_id=str(i)) for i in range(n)]
+    with RenderPool(num_workers=1) as pool:
+        results = pool.render(jobs)
+    bad = [r.failure for r in results if not r.ok]
+    if bad:
+        raise SystemExit(f"pool renders failed: {bad[:2]}")
+    return [r.srgb() for r in results], [r.index for r in results]
+
+
+def time_scoring(scorer, renders: list[np.ndarray], batch: int, repeats: int,
+                 index: list[np.ndarray] | None = None) -> tuple[float, float]:
     """Median wall and CPU seconds per candidate when scoring ``batch`` candidates per call."""
     pool = [renders[i % len(renders)] for i in range(batch)]
-    scorer.score_batch(pool[:1])  # warm-up (first-call allocations, target analysis)
+    passes = None if index is None else [index[i % len(index)] for i in range(batch)]
+    scorer.score_batch(pool[:1], None if passes is None else passes[:1])  # warm-up: allocations, target analysis
     wall, cpu = [], []
     for _ in range(repeats):
         t, c = time.perf_counter(), time.process_time()
-        scorer.score_batch(pool)
+        scorer.score_batch(pool, passes)
         wall.append((time.perf_counter() - t) / batch)
         cpu.append((time.process_time() - c) / batch)
     return statistics.median(wall), statistics.median(cpu)
@@ -113,10 +154,16 @@ def main() -> None:
     render_s, render_cpu_s = statistics.median(render_times), statistics.median(render_cpu)
     target, candidates = images[0], images[1:]
     batches = [int(b) for b in args.batches.split(",")]
-    modes = {
-        "offline": ScoreConfig(neural="off"),
-        "neural (LPIPS-alex + CLIP ViT-B-32 @224)": ScoreConfig(neural="random-weights"),
-        "neural, CLIP input 128": ScoreConfig(neural="random-weights", clip_image_size=128),
+    pool_images, pool_index = pool_frames(args.renders + 1, args.size)
+    modes = {  # name: (config, candidates, their index passes, target)
+        "offline, render objects from image analysis": (ScoreConfig(neural="off"), candidates, None, target),
+        "offline, with the pool's object-index passes": (ScoreConfig(neural="off"), pool_images[1:],
+                                                         pool_index[1:], pool_images[0]),
+        "neural (LPIPS-alex + CLIP ViT-B-32 @224), index passes": (
+            ScoreConfig(neural="random-weights"), pool_images[1:], pool_index[1:], pool_images[0]),
+        "neural, CLIP input 128, index passes": (
+            ScoreConfig(neural="random-weights", clip_image_size=128), pool_images[1:], pool_index[1:],
+            pool_images[0]),
     }
     print(f"machine: {platform.processor() or platform.machine()}, {os.cpu_count()} cores; "
           f"torch {torch.__version__}")
@@ -125,14 +172,14 @@ def main() -> None:
     print("cost ratios use CPU time (robust when other work shares the cores); wall ratios in brackets")
     results: dict = {"render_wall_s": render_s, "render_cpu_s": render_cpu_s, "size": args.size,
                      "cores": os.cpu_count(), "modes": {}}
-    for name, cfg in modes.items():
-        scorer = Scorer(target, cfg)
+    for name, (cfg, cands, index, tgt) in modes.items():
+        scorer = Scorer(tgt, cfg)
         threads = f"torch threads {torch.get_num_threads()}, " if scorer.models is not None else ""
         print(f"\n{name}: {threads}terms {sorted(scorer.weights)}")
         base = None
         rows = {}
         for b in batches:
-            wall, cpu = time_scoring(scorer, candidates, b, args.repeats if b <= 16 else max(1, args.repeats - 1))
+            wall, cpu = time_scoring(scorer, cands, b, args.repeats if b <= 16 else max(1, args.repeats - 1), index)
             base = base or wall
             rows[b] = {"wall_s": wall, "cpu_s": cpu}
             print(f"  batch {b:4d}: {1.0 / wall:7.1f} candidates/s | speed-up vs batch 1: {base / wall:5.2f}x | "
