@@ -20,7 +20,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from seig_search.errors import ExportError
+from seig_search.errors import ExportError, PolicyViolationError
 
 PROGRAM_FILE, BLEND_FILE, GLB_FILE = "scene.py", "scene.blend", "scene.glb"
 _MARK = "SEIG-EXPORT-CHECK "  # Blender prints to stdout too; the answer is the line after this mark
@@ -150,18 +150,31 @@ def _sandboxed_python(timeout_s: float, payload: dict[str, Any]) -> dict[str, An
 
 def verify_exports(program: str | None, blend: bytes | None, glb: bytes | None,
                    summary: dict[str, Any] | None = None, timeout_s: float = 120.0) -> ExportReport:
-    """Check each given file against the render summary's objects and materials (without writing anything)."""
+    """Check each given file against the render summary's objects and materials (without writing anything).
+
+    Never raises for a bad file: each problem is a failed ExportCheck (a program the sandbox policy rejects is
+    not run at all).
+    """
     from render_pool.policy import ensure_allowed
 
     expected = expected_objects(summary)
     checks: list[ExportCheck] = []
     start = time.monotonic()
     version = None
+    runnable = program
     if program is not None:
-        ensure_allowed(program)  # PolicyViolationError: never run what the sandbox policy rejects
-    if program is not None or blend is not None:
-        payload = {"program": program, "blend": base64.b64encode(blend).decode("ascii") if blend is not None else None}
-        answer = _sandboxed_python(timeout_s, payload)
+        try:
+            ensure_allowed(program)  # never run what the sandbox policy rejects
+        except PolicyViolationError as exc:
+            checks.append(ExportCheck(PROGRAM_FILE, False, f"not run: {exc}"))
+            runnable = None
+    if runnable is not None or blend is not None:
+        payload = {"program": runnable,
+                   "blend": base64.b64encode(blend).decode("ascii") if blend is not None else None}
+        try:
+            answer = _sandboxed_python(timeout_s, payload)
+        except ExportError as exc:  # the checker process itself failed: every file it was to check fails
+            answer = {key: {"ok": False, "error": str(exc)} for key, value in payload.items() if value is not None}
         version = answer.get("version")
         for key, file in (("program", PROGRAM_FILE), ("blend", BLEND_FILE)):
             if key in answer:

@@ -6,7 +6,7 @@ import pytest
 import trimesh
 
 from render_pool import RenderJob, RenderSettings
-from seig_search.errors import ExportError, PolicyViolationError
+from seig_search.errors import ExportError
 from seig_search.exports import (
     export_settings,
     expected_objects,
@@ -66,5 +66,13 @@ def test_mismatched_and_broken_exports_are_rejected(rendered, tmp_path) -> None:
     assert [c.ok for c in report.checks] == [False, False, False]
     assert "boom" in report.checks[0].detail
 
-    with pytest.raises(PolicyViolationError):
-        verify_exports("import os\nos.system('true')\n", None, None)
+    hung = verify_exports(program(2), three.blend, None, summary=two.summary, timeout_s=0.05)
+    assert [(c.file, c.ok) for c in hung.checks] == [("scene.py", False), ("scene.blend", False)]
+    assert "ran past" in hung.checks[0].detail
+
+    rejected = verify_exports("import os\nos.system('true')\n", None, None)  # policy first: never run
+    assert [(c.file, c.ok) for c in rejected.checks] == [("scene.py", False)]
+    assert "not run" in rejected.checks[0].detail and "import of 'os'" in rejected.checks[0].detail
+    assert rejected.blender_version is None
+    with pytest.raises(ExportError, match="not run"):
+        write_exports(tmp_path / "bad", "import os\n", summary=two.summary)
