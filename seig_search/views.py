@@ -134,10 +134,9 @@ def _set_argument(source: str, call: ast.Call, name: str, position: int, value_t
     return "".join(lines)
 
 
-def camera_of(source: str) -> tuple[Vec3, Vec3]:
-    """(location, look_at) of the last ``set_camera`` call in ``composition()``."""
-    program = SceneProgram.from_source(source)
-    calls = _calls(program, "composition", "set_camera")
+def _camera_call(source: str) -> tuple[ast.Call, Vec3, Vec3]:
+    """The last ``set_camera`` call in ``composition()`` with its (location, look_at)."""
+    calls = _calls(SceneProgram.from_source(source), "composition", "set_camera")
     if not calls:
         raise ProgramError("composition() has no set_camera(...) call to move")
     call = calls[-1]
@@ -145,27 +144,29 @@ def camera_of(source: str) -> tuple[Vec3, Vec3]:
     for position, name in enumerate(_CAMERA_PARAMS[:2]):
         value = _literal(_argument(call, name, position), f"set_camera {name}")
         values[name] = _vec3(_CAMERA_DEFAULTS[name] if value is None else value, f"set_camera {name}", call.lineno)
-    return values["location"], values["look_at"]
+    return call, values["location"], values["look_at"]
+
+
+def camera_of(source: str) -> tuple[Vec3, Vec3]:
+    """(location, look_at) of the last ``set_camera`` call in ``composition()``."""
+    _, location, look_at = _camera_call(source)
+    return location, look_at
 
 
 def orbit_programs(source: str, n: int) -> list[str]:
     """``n`` programs whose camera circles the look-at point at the same height and distance (frame 0 = original)."""
     if isinstance(n, bool) or not isinstance(n, int) or n < 1:
         raise ConfigError(f"orbit needs a positive number of views, got {n!r}")
-    program = SceneProgram.from_source(source)
-    call = _calls(program, "composition", "set_camera")[-1] if _calls(program, "composition", "set_camera") else None
-    location, look_at = camera_of(source)
+    call, location, look_at = _camera_call(source)
     dx, dy = location[0] - look_at[0], location[1] - look_at[1]
     if math.hypot(dx, dy) < 1e-6:
-        raise ProgramError("the camera looks straight down: there is no circle to orbit on", line=call.lineno if call else None)
+        raise ProgramError("the camera looks straight down: there is no circle to orbit on", line=call.lineno)
     out = []
     for k in range(n):
         angle = 2.0 * math.pi * k / n
         c, s = math.cos(angle), math.sin(angle)
         moved = (look_at[0] + c * dx - s * dy, look_at[1] + s * dx + c * dy, location[2])
-        out.append(_set_argument(source, call, "location", 0, _vec_text(moved)))
-    for text in out:
-        SceneProgram.from_source(text)  # every output stays a valid program
+        out.append(SceneProgram.from_source(_set_argument(source, call, "location", 0, _vec_text(moved))).source)
     return out
 
 
