@@ -71,8 +71,12 @@ def file_data_uri(path: Path, mime: str) -> str:
 
 
 def difference(target: np.ndarray, render: np.ndarray) -> tuple[np.ndarray, float]:
-    """Per-pixel mean absolute sRGB difference (target resized to the render) and its image mean."""
-    target = resize_to(target, render.shape[1], render.shape[0])
+    """Per-pixel mean absolute sRGB difference and its image mean, at the smaller of the two resolutions
+    (upsampling the smaller image would invent detail that the difference then reports)."""
+    if render.shape[0] * render.shape[1] > target.shape[0] * target.shape[1]:
+        render = resize_to(render, target.shape[1], target.shape[0])
+    else:
+        target = resize_to(target, render.shape[1], render.shape[0])
     diff = np.abs(target - render).mean(axis=2)
     return diff, float(diff.mean())
 
