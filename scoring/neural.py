@@ -196,15 +196,22 @@ def _net(key: tuple, build):
     return _NETS[full]
 
 
+def _seeded(seed: int, build, *args):
+    """Build with torch's global RNG seeded, then restore it: each network's random weights depend on the
+    seed alone, not on what was built before."""
+    with torch.random.fork_rng(devices=[]):
+        torch.manual_seed(seed)
+        return build(*args)
+
+
 def _load(config: ScoreConfig) -> NeuralModels:
     want_lpips, want_clip = config.weights.lpips > 0, config.weights.clip > 0
     if config.neural == "off":
         return NeuralModels(None, None, "off")
     if config.neural == "random-weights":
-        with torch.random.fork_rng(devices=[]):
-            torch.manual_seed(config.seed)
-            lp = _net(("lpips", config), lambda: _build_lpips(config, None, None)) if want_lpips else None
-            cl = _net(("clip", config), lambda: _build_clip(config, None)) if want_clip else None
+        lp = _net(("lpips", config), lambda: _seeded(config.seed, _build_lpips, config, None, None)) \
+            if want_lpips else None
+        cl = _net(("clip", config), lambda: _seeded(config.seed, _build_clip, config, None)) if want_clip else None
         return NeuralModels(lp, cl, "random-weights")
     trunk, linear, clip_w = locate_lpips_trunk(config), locate_lpips_linear(config), locate_clip(config)
     missing = [w for w, want in ((trunk, want_lpips), (linear, want_lpips), (clip_w, want_clip))
