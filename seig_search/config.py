@@ -66,6 +66,7 @@ class StageConfig(_Strict):
     per_survivor: int = Field(6, ge=1, le=512)
     rounds: int = Field(3, ge=1, le=1000)
     restart_from_best: bool = True  # later rounds expand the best-so-far survivors, not only last round's
+    patience: int = Field(0, ge=0, le=100)  # stop after this many rounds without improvement (0: never)
     render: RenderConfig = RenderConfig()
     proposer: ProposerSettings = ProposerSettings()
     weights: dict[str, float] = Field(default_factory=dict)  # score weights for this stage (scoring's terms)

@@ -175,3 +175,18 @@ def test_top_k_and_derived_seeds():
              [("b", 0.5), ("a", 0.5), ("c", 0.9), ("c", 0.9), ("d", float("-inf"))]]
     assert [c.hash for c in top_k(cands, 3)] == ["c", "a", "b"]
     assert derive_seed(1, "geometry", 0) == derive_seed(1, "geometry", 0) != derive_seed(1, "geometry", 1)
+
+
+def test_stalled_stage_hands_its_renders_on(tmp_path):
+    from seig_search.config import config_to_dict, validate_config
+
+    data = config_to_dict(_config())
+    for stage in data["stages"]:
+        stage["patience"] = 1
+    config = validate_config(data)
+    result, _ = _run(tmp_path, config)
+    geometry = result.stages[0]
+    assert geometry.name == "geometry" and geometry.rounds_done == 1  # the toy's sizes are already right
+    planned = sum(s.beam * s.per_survivor * s.rounds for s in config.stages)
+    assert result.renders_used >= 0.9 * planned  # the unspent renders were used by later stages
+    assert sum(s.rounds_done for s in result.stages[1:]) > sum(s.rounds for s in config.stages[1:])

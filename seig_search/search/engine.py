@@ -2,7 +2,9 @@
 
 For each stage: expand every survivor into candidates (the proposer edits only the stage's sections),
 render them all through the pool in one batch, score, keep the best ``beam`` (elitist: survivors of
-earlier rounds compete with new candidates), and remember the best program of every stage. When a
+earlier rounds compete with new candidates), and remember the best program of every stage. A stage whose
+best has not improved for ``patience`` rounds stops early and hands its unspent renders to the next
+stages (the last stage spends whatever is left), so the budget flows to the stages that pay off. When a
 stage scores under another render setting than the one before (Workbench masks, then Cycles), its
 survivors are re-scored under the new setting first, so a beam never mixes scores of two settings.
 The final pick re-scores every stage's best and the last survivors under the ``final`` setting.
@@ -23,6 +25,8 @@ from seig_search.search.beam import derive_seed, top_k
 from seig_search.search.evaluate import EvalSetting, Evaluator
 
 RESCORE_ROUND = -1  # log round of survivors re-scored under a new stage's setting
+MIN_GAIN = 1e-4  # a round that raises the stage's best score by less than this counts as stalled
+MAX_ROUNDS_FACTOR = 4  # a stage given leftover renders runs at most this many times its configured rounds
 
 
 @dataclass(frozen=True)
@@ -37,6 +41,7 @@ class StagePlan:
     setting: EvalSetting
     proposer: dict[str, Any]
     restart_from_best: bool = True
+    patience: int = 0
 
 
 @dataclass
@@ -83,7 +88,7 @@ def plan_stages(config: SearchConfig) -> tuple[int, list[StagePlan]]:
     def plan(s: StageConfig, **changes: Any) -> StagePlan:
         base = dict(name=s.name, sections=s.sections, beam=s.beam, per_survivor=s.per_survivor, rounds=s.rounds,
                     setting=_setting(s.render, s.weights), proposer=s.proposer.model_dump(),
-                    restart_from_best=s.restart_from_best)
+                    restart_from_best=s.restart_from_best, patience=s.patience)
         base.update(changes)
         return StagePlan(**base)
 
@@ -139,8 +144,11 @@ def run_search(
     results: list[StageResult] = []
     stage_bests: list[Candidate] = list(survivors[:1])
 
+    carry = 0  # renders a stage that stopped early left for the next ones
     for index, stage in enumerate(stages):
         started, renders_before = time.perf_counter(), evaluator.budget.used
+        last = index == len(stages) - 1
+        allowance = stage.beam * stage.per_survivor * stage.rounds + carry
         if progress:
             progress.stage_started(index, stage.name, stage.rounds)
         if stage.setting.key != current_setting.key:
@@ -149,10 +157,16 @@ def run_search(
             survivors = rescored or survivors
             current_setting = stage.setting
         pool = list(survivors)
-        rounds_done = 0
-        for round_ in range(stage.rounds):
-            if evaluator.budget.exhausted():
+        rounds_done = stalled = 0
+        for round_ in range(MAX_ROUNDS_FACTOR * stage.rounds):
+            used = evaluator.budget.used - renders_before
+            if evaluator.budget.exhausted() or used >= allowance:
                 break
+            if round_ >= stage.rounds and not carry:
+                break
+            if stage.patience and not last and stalled >= stage.patience:
+                break  # this stage stopped paying off: its remaining renders go to the next stages
+            before = top_k(pool, 1)[0].score
             ctx = StageContext(stage=stage.name, sections=stage.sections, round=round_, target=target,
                                settings=dict(stage.proposer, beam=stage.beam))
             proposals = proposer.propose(ctx, survivors, stage.per_survivor, derive_seed(seed, stage.name, round_))
@@ -167,6 +181,7 @@ def run_search(
             rounds_run += 1
             stage_best = top_k(pool, 1)[0]
             best_score = stage_best.score
+            stalled = stalled + 1 if best_score <= before + MIN_GAIN else 0
             history.append((evaluator.budget.used, stage.setting.key, best_score, stage_best.hash))
             if progress:
                 progress.round_done(index, stage.name, round_, evaluator.budget.used - renders_before, best_score)
@@ -179,6 +194,7 @@ def run_search(
                 on_stage_best(index, stage.name, best, stage.setting)
         if progress:
             progress.stage_done(index, stage.name, best.score if best else float("-inf"))
+        carry = max(0, allowance - (evaluator.budget.used - renders_before))
         results.append(StageResult(index=index, name=stage.name, best=best,
                                    renders=evaluator.budget.used - renders_before, rounds_done=rounds_done,
                                    seconds=time.perf_counter() - started))
