@@ -107,6 +107,7 @@ def test_batch_survives_a_killed_worker_node_and_resumes(tmp_path: Path) -> None
         for case in ("img0", "img1", "img2"):
             assert (out / case / "scene.py").is_file() and (out / case / "render.png").is_file()
         assert "img2" in (out / "summary.md").read_text()
+        assert (out / "report.html").is_file() and (out / "img0" / "report.html").is_file()
     finally:
         if worker is not None:
             _kill(worker)

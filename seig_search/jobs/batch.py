@@ -17,7 +17,7 @@ from seig_search.jobs.cases import discover
 from seig_search.jobs.execute import RunTask
 from seig_search.jobs.results import Results, RunRecord, config_hash, provenance, write_results
 from seig_search.jobs.scheduler import run_tasks
-from seig_search.jobs.summaries import markdown_table
+from seig_search.jobs.summaries import markdown_table, write_index_page
 
 
 @dataclass(frozen=True)
@@ -62,6 +62,7 @@ def run_batch(options: BatchOptions, on_done: Callable[[RunTask, dict], None] | 
                       provenance=provenance(), runs=[RunRecord.model_validate(r) for r in records])
     write_results(options.out / "results.json", results)
     (options.out / "summary.md").write_text(markdown_table(results) + _status_lines(results))
+    write_index_page(options.out)
     return results
 
 

@@ -18,7 +18,7 @@ from seig_search.jobs.cases import Case, discover
 from seig_search.jobs.execute import RunTask
 from seig_search.jobs.results import Results, RunRecord, config_hash, provenance, write_results
 from seig_search.jobs.scheduler import run_tasks
-from seig_search.jobs.summaries import write_summaries
+from seig_search.jobs.summaries import write_index_page, write_summaries
 
 
 @dataclass(frozen=True)
@@ -78,4 +78,5 @@ def run_bench(options: BenchOptions, on_done: Callable[[RunTask, dict], None] | 
                       runs=[RunRecord.model_validate(r) for r in records])
     write_results(options.out / "results.json", results)
     write_summaries(results, options.out)
+    write_index_page(options.out)
     return results

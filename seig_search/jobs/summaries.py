@@ -140,3 +140,15 @@ def write_summaries(results: Results, out: Path) -> list[Path]:
     table = out / "results.md"
     table.write_text(markdown_table(results))
     return [table, *write_plots(results, out)]
+
+
+def write_index_page(out: Path) -> Path | None:
+    """report.html linking every run's report; a run folder too broken to report on is noted, not fatal."""
+    from seig_search.errors import SeigError
+    from seig_search.report import write_index
+
+    try:
+        return write_index(out)
+    except SeigError as error:
+        (out / "report_error.txt").write_text(f"{error}\n")
+        return None
