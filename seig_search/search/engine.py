@@ -108,6 +108,15 @@ def plan_stages(config: SearchConfig) -> tuple[int, list[StagePlan]]:
                                         per_survivor=per_survivor)]
 
 
+def _drop_images(candidates: list[Candidate], keep: list[Candidate]) -> None:
+    """Free the renders of candidates that did not survive (a stage may score thousands)."""
+    kept = {id(c) for c in keep}
+    for candidate in candidates:
+        if id(candidate) not in kept:
+            candidate.srgb = None
+            candidate.index = None
+
+
 def _as_proposals(candidates: list[Candidate]) -> list[Proposal]:
     return [Proposal(program=c.program, parent=c.parent, note=c.note) for c in candidates]
 
@@ -177,6 +186,7 @@ def run_search(
                 survivors = top_k(pool, stage.beam)
             else:
                 survivors = top_k(scored, stage.beam) or survivors
+            _drop_images(scored, survivors)
             rounds_done += 1
             rounds_run += 1
             stage_best = top_k(pool, 1)[0]
