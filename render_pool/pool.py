@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import ast
+import math
 import os
 import sys
 from collections.abc import Callable, Iterable, Sequence
@@ -17,7 +18,8 @@ from render_pool.types import RenderJob, RenderResult
 from seig_search.errors import ConfigError, RenderError
 
 ProgressCallback = Callable[[RenderResult], None]
-_IN_FLIGHT_PER_WORKER = 2  # one queued behind the running job hides the actor round trip
+_IN_FLIGHT_PER_WORKER = 2  # one chunk queued behind the running one hides the actor round trip
+_MAX_CHUNK = 8
 
 
 def _policy_violations(source: str) -> list | None:
@@ -114,36 +116,39 @@ class RenderPool:
         return [r for r in results if r is not None]
 
     def _dispatch(self, jobs: Sequence[RenderJob], pending: list[int], results: list, progress) -> None:
-        queue = list(reversed(pending))
-        in_flight: dict[ray.ObjectRef, tuple[int, int]] = {}  # ref -> (job index, actor index)
-        load = [0] * len(self._actors)
+        # chunks of a few jobs per Ray call amortise the round trip; small enough that workers stay balanced
+        size = max(1, min(_MAX_CHUNK, math.ceil(len(pending) / (len(self._actors) * 4))))
+        chunks = [pending[k:k + size] for k in range(0, len(pending), size)]
+        queue = list(reversed(chunks))
+        in_flight: dict[ray.ObjectRef, tuple[list[int], int]] = {}  # ref -> (job indices, actor index)
 
         def submit(actor_index: int) -> None:
-            i = queue.pop()
-            ref = self._actors[actor_index].run.remote(jobs[i])
-            in_flight[ref] = (i, actor_index)
-            load[actor_index] += 1
+            chunk = queue.pop()
+            ref = self._actors[actor_index].run_many.remote([jobs[i] for i in chunk])
+            in_flight[ref] = (chunk, actor_index)
 
         for _ in range(_IN_FLIGHT_PER_WORKER):
             for a in range(len(self._actors)):
                 if queue:
                     submit(a)
         while in_flight:
-            # a worker answers within its job's deadline plus a process restart; silence past that means Ray
-            # itself is gone (e.g. `ray stop` on this machine), which must not hang the caller forever
-            patience = max(jobs[i].settings.timeout_s for i, _ in in_flight.values()) * _IN_FLIGHT_PER_WORKER
-            done, _ = ray.wait(list(in_flight), num_returns=1, timeout=patience + STARTUP_TIMEOUT_S + 60.0)
+            # a worker answers within its jobs' deadlines plus a process restart each; silence past that means
+            # Ray itself is gone (e.g. `ray stop` on this machine), which must not hang the caller forever
+            patience = sum(jobs[i].settings.timeout_s + STARTUP_TIMEOUT_S for chunk, _ in in_flight.values()
+                           for i in chunk)
+            done, _ = ray.wait(list(in_flight), num_returns=1, timeout=patience + 60.0)
             if not done:
                 raise RenderError("render workers stopped answering (is the Ray cluster still up?)")
-            i, a = in_flight.pop(done[0])
-            load[a] -= 1
+            chunk, a = in_flight.pop(done[0])
             try:
-                result = ray.get(done[0])
+                chunk_results = ray.get(done[0])
             except ray.exceptions.RayError as error:  # the actor itself died; Ray restarts it once
-                result = RenderResult.failed(jobs[i].job_id, "crash", f"render actor failed: {error}")
-            results[i] = result
-            if progress:
-                progress(result)
+                chunk_results = [RenderResult.failed(jobs[i].job_id, "crash", f"render actor failed: {error}")
+                                 for i in chunk]
+            for i, result in zip(chunk, chunk_results):
+                results[i] = result
+                if progress:
+                    progress(result)
             if queue:
                 submit(a)
 

@@ -34,18 +34,32 @@ def reset_scene(bpy: Any) -> None:
         if ids:
             bpy.data.batch_remove(ids)
     bpy.data.orphans_purge(do_recursive=True)
-    for handlers in _handler_lists(bpy):
-        handlers.clear()
+    restore_handlers(bpy)
     bpy.app.driver_namespace.clear()
     fresh.world = bpy.data.worlds.new("World")
 
 
-def _handler_lists(bpy: Any) -> list:
+_BLENDER_HANDLERS: dict[str, list] = {}
+
+
+def snapshot_handlers(bpy: Any) -> None:
+    """Remember Blender's own app handlers (add-ons register some) before any program runs."""
+    for name, handlers in _handler_lists(bpy):
+        _BLENDER_HANDLERS[name] = list(handlers)
+
+
+def restore_handlers(bpy: Any) -> None:
+    """Drop every handler a program added, keep Blender's own."""
+    for name, handlers in _handler_lists(bpy):
+        handlers[:] = _BLENDER_HANDLERS.get(name, [])
+
+
+def _handler_lists(bpy: Any) -> list[tuple[str, list]]:
     out = []
     for name in dir(bpy.app.handlers):
         value = getattr(bpy.app.handlers, name)
         if isinstance(value, list):
-            out.append(value)
+            out.append((name, value))
     return out
 
 

@@ -93,3 +93,17 @@ scene.objects['obj0'].name = f'{{net}}-{{ro}}-{{seen}}'
     assert result.ok, result.failure
     names = [o["name"] for o in result.summary["objects"]]
     assert "blocked-read-only-0" in names, names
+
+
+def test_nothing_leaks_from_one_job_into_the_next(unchecked_pool):
+    leaky = build_test_program(extra="""
+scene.render.film_transparent = True
+scene.cycles.samples = 1
+bpy.app.handlers.render_pre.append(lambda *args: bpy.data.objects.new('ghost', None))
+bpy.data.objects.new('stray', None)
+""")
+    first, second = unchecked_pool.render([RenderJob(leaky, quick(), "leaky"), RenderJob(build_test_program(), quick(), "clean")])
+    assert first.ok and second.ok, (first.failure, second.failure)
+    assert float(first.color[..., 3].min()) < 1.0  # the transparent film applied to its own job...
+    assert float(second.color[..., 3].min()) == 1.0  # ...and not to the next one
+    assert [o["name"] for o in second.summary["objects"]] == ["obj0", "obj1"]
