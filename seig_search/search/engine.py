@@ -171,8 +171,8 @@ def run_search(
             used = evaluator.budget.used - renders_before
             if evaluator.budget.exhausted() or used >= allowance:
                 break
-            if round_ >= stage.rounds and not carry:
-                break
+            if round_ >= stage.rounds and allowance - used < len(survivors) * stage.per_survivor:
+                break  # extra rounds only for renders handed on by earlier stages, whole rounds only
             if stage.patience and not last and stalled >= stage.patience:
                 break  # this stage stopped paying off: its remaining renders go to the next stages
             before = top_k(pool, 1)[0].score
