@@ -15,6 +15,7 @@ from skimage.color import rgb2lab
 _BORDER = 2  # border frame width in pixels used to estimate the background colour
 _MIN_DE = 12.0  # minimal CIELAB distance that separates foreground from background
 _CHROMA_EDGE = 0.03  # rg-chromaticity change per pixel (after smoothing) that separates two objects
+_MIN_PART = 0.02  # a colour part smaller than this share of the foreground is not an object of its own
 
 
 def border_mask(shape: tuple[int, int], width: int = _BORDER) -> np.ndarray:
@@ -82,22 +83,39 @@ def objects_from_foreground(fg: np.ndarray, srgb: np.ndarray | None = None) -> n
 
     With ``srgb`` given, touching objects of different colour are split along strong edges of rg
     chromaticity (r, g over r + g + b), which shading leaves nearly unchanged, so one object's lit and shaded
-    faces stay together; the cut pixels then join the nearest part.
+    faces stay together. Parts under 2 % of the foreground (a decal, a highlight) are not objects: their
+    pixels, and the cut pixels, join the nearest part; a foreground region left with no part stays one object.
     """
-    cut = fg
-    if srgb is not None and fg.any():
-        smooth = ndimage.gaussian_filter(srgb, sigma=(1.0, 1.0, 0.0))
-        rg = smooth[..., :2] / np.maximum(smooth.sum(axis=-1, keepdims=True), 0.05)
-        grad = np.hypot(ndimage.sobel(rg, axis=0), ndimage.sobel(rg, axis=1)).sum(axis=-1) / 8.0
-        cut = fg & (grad < _CHROMA_EDGE)
-    labels = _components(cut)
-    if srgb is not None and labels.max() > 0:
-        _, (ri, ci) = ndimage.distance_transform_edt(labels == 0, return_indices=True)
-        labels = np.where(fg, labels[ri, ci], 0).astype(np.int32)
-    return labels
+    if srgb is None or not fg.any():
+        return _components(fg)
+    smooth = ndimage.gaussian_filter(srgb, sigma=(1.0, 1.0, 0.0))
+    rg = smooth[..., :2] / np.maximum(smooth.sum(axis=-1, keepdims=True), 0.05)
+    grad = np.hypot(ndimage.sobel(rg, axis=0), ndimage.sobel(rg, axis=1)).sum(axis=-1) / 8.0
+    min_part = max(min_region_px(fg.shape), int(_MIN_PART * fg.sum()))
+    parts = _components(fg & (grad < _CHROMA_EDGE), min_px=min_part)
+    regions = _components(fg)
+    if parts.max() > 0:
+        _, (ri, ci) = ndimage.distance_transform_edt(parts == 0, return_indices=True)
+        filled = parts[ri, ci]
+    else:
+        filled = np.zeros_like(parts)
+    has_part = np.bincount(regions[parts > 0], minlength=regions.max() + 1) > 0
+    alone = (regions > 0) & ~has_part[regions]
+    out = np.where(regions > 0, filled, 0)
+    out = np.where(alone, regions + parts.max(), out)  # regions without a part keep their own label
+    return _components_relabel(out)
 
 
-def _components(fg: np.ndarray) -> np.ndarray:
+def _components_relabel(labels: np.ndarray) -> np.ndarray:
+    """Relabel 1..N by decreasing area."""
+    ids, counts = np.unique(labels[labels > 0], return_counts=True)
+    remap = np.zeros(int(labels.max()) + 1, dtype=np.int32)
+    remap[ids[np.argsort(-counts, kind="stable")]] = np.arange(1, len(ids) + 1, dtype=np.int32)
+    return remap[labels]
+
+
+def _components(fg: np.ndarray, min_px: int | None = None) -> np.ndarray:
+    """Connected regions 1..N by decreasing area; regions under ``min_px`` (default: noise size) dropped."""
     labels, n = ndimage.label(fg)
     if n == 0:
         return labels.astype(np.int32)
@@ -105,7 +123,7 @@ def _components(fg: np.ndarray) -> np.ndarray:
     order = np.argsort(-sizes, kind="stable")
     rank = np.zeros(n + 1, dtype=np.int32)
     rank[order + 1] = np.arange(1, n + 1, dtype=np.int32)
-    rank[1:][sizes < min_region_px(fg.shape)] = 0
+    rank[1:][sizes < (min_region_px(fg.shape) if min_px is None else min_px)] = 0
     out = rank[labels]
     kept = np.unique(out[out > 0])  # relabel densely after dropping the small ones
     dense = np.zeros(n + 1, dtype=np.int32)

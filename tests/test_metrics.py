@@ -125,7 +125,8 @@ def test_positions_compared_after_similarity_alignment():
     m = scene_metrics(moved, gt)
     assert m["position_error"] == pytest.approx(0.0, abs=1e-6)
     assert m["alignment_scale"] == pytest.approx(0.5) and m["size_accuracy"] == 1.0
-    jittered = [o.model_copy(update={"location": tuple(np.array(o.location) + np.array([0.3, 0.0, 0.0]) * (i % 2))})
+    step = np.array([0.3, 0.0, 0.0])
+    jittered = [o.model_copy(update={"location": tuple(np.array(o.location) + step * (i % 2))})
                 for i, o in enumerate(gt)]
     assert scene_metrics(jittered, gt)["position_error"] > 0.05
 

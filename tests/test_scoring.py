@@ -206,7 +206,8 @@ def test_index_pass_drives_the_mask_terms():
     wrong[0:10, 0:10] = 1
     good, bad = scorer.score_batch([render, render], [right, wrong])
     # the target's analysis rounds each box's 4 corner pixels off (denoising median), hence not exactly 1
-    assert good.terms["mask"] == pytest.approx(1.0, abs=0.01) and good.terms["objects"] == pytest.approx(1.0, abs=0.01)
+    assert good.terms["mask"] == pytest.approx(1.0, abs=0.01)
+    assert good.terms["objects"] == pytest.approx(1.0, abs=0.01)
     assert bad.terms["mask"] == 0.0 and bad.terms["objects"] == 0.0
     assert good.terms["ssim"] == bad.terms["ssim"]
 
