@@ -37,6 +37,8 @@ def precheck(job: RenderJob, enforce_policy: bool = True) -> RenderResult | None
         ast.parse(job.program, filename="<program>")
     except SyntaxError as error:
         return RenderResult.failed(job.job_id, "syntax", f"SyntaxError: {error.msg}", error.lineno)
+    except ValueError as error:  # e.g. NUL bytes in the source
+        return RenderResult.failed(job.job_id, "syntax", f"the program is not valid source text: {error}")
     if enforce_policy:
         violations = _policy_violations(job.program)
         if violations:

@@ -64,6 +64,7 @@ class Worker:
         self.bpy, self.render, self.scene = bpy, worker_render, worker_scene
         bpy.ops.wm.read_factory_settings(use_empty=True)
         worker_scene.snapshot_handlers(bpy)
+        worker_scene.snapshot_factory_settings(bpy)
         self.device = worker_render.configure_gpu(bpy) if device == "GPU" else "CPU"
         self.import_s = time.perf_counter() - t0
 

@@ -17,8 +17,50 @@ _DATA_COLLECTIONS = (
 )
 
 
+# Scene settings restored to the factory startup values on every reset: a scene from bpy.data.scenes.new()
+# has bare DNA defaults (another Cycles sampling pattern, white balance, Workbench lighting), not the startup
+# file's, and a plain Blender run of the program would see the startup file's.
+_SETTINGS_PATHS = ("render", "render.image_settings", "cycles", "cycles_curves", "display", "display.shading",
+                   "view_settings", "display_settings", "eevee", "unit_settings")
+_FACTORY: dict[str, dict[str, Any]] = {}
+
+
+def _resolve(scene: Any, path: str) -> Any:
+    obj = scene
+    for part in path.split("."):
+        obj = getattr(obj, part)
+    return obj
+
+
+def snapshot_factory_settings(bpy: Any) -> None:
+    """Record the writable settings of the factory startup scene (call right after read_factory_settings)."""
+    scene = bpy.context.scene
+    for path in _SETTINGS_PATHS:
+        struct = _resolve(scene, path)
+        values = {}
+        for prop in struct.bl_rna.properties:
+            # viewport-preview settings only matter in the UI (and their update callbacks expect a window)
+            if (prop.is_readonly or prop.type in ("POINTER", "COLLECTION") or prop.identifier == "rna_type"
+                    or "preview" in prop.identifier):
+                continue
+            value = getattr(struct, prop.identifier)
+            values[prop.identifier] = tuple(value) if getattr(prop, "array_length", 0) else value
+        _FACTORY[path] = values
+
+
+def _apply_factory_settings(scene: Any) -> None:
+    for path, values in _FACTORY.items():
+        struct = _resolve(scene, path)
+        for name, value in values.items():
+            try:
+                setattr(struct, name, value)
+            except (TypeError, ValueError, AttributeError):  # values valid only in some modes
+                pass
+
+
 def reset_scene(bpy: Any) -> None:
-    """Leave one brand-new empty scene with a new default world; drop every datablock a program made."""
+    """Leave one brand-new empty scene with the factory settings and a new default world; drop every
+    datablock a program made."""
     old = bpy.context.scene
     fresh = bpy.data.scenes.new("Scene.fresh")
     for scene in list(bpy.data.scenes):
@@ -36,6 +78,7 @@ def reset_scene(bpy: Any) -> None:
     bpy.data.orphans_purge(do_recursive=True)
     restore_handlers(bpy)
     bpy.app.driver_namespace.clear()
+    _apply_factory_settings(fresh)
     fresh.world = bpy.data.worlds.new("World")
 
 
