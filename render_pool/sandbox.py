@@ -7,8 +7,9 @@ Layers, outermost first:
    system and the Python installation bound read-only, a private tmpfs /tmp (the only writable place, gone
    with the process), a minimal /dev and /proc, a cleared environment, all capabilities dropped, a new
    session (no terminal injection) and death with the supervising process.
-3. Without bubblewrap: ``unshare`` of the user and network namespaces where the kernel allows it, else the
-   resource limits alone. The pool says which, once, as a warning.
+3. Without bubblewrap: ``unshare`` of the user, network and PID namespaces (with a private /proc) where the
+   kernel allows it, else of user and network only, else the resource limits alone. The pool says which,
+   once, as a warning.
 The static policy check (render_pool.policy) runs before this and catches honest mistakes early; this module
 is the boundary.
 """
@@ -27,6 +28,8 @@ from pathlib import Path
 GIB = 1 << 30
 _ETC_FILES = ("ld.so.cache", "ld.so.conf", "ld.so.conf.d", "fonts", "glvnd", "passwd", "group", "nsswitch.conf",
               "localtime", "alternatives")
+_UNSHARE_NET = ("--user", "--map-root-user", "--net")
+_UNSHARE_PID = _UNSHARE_NET + ("--pid", "--fork", "--mount-proc", "--kill-child")
 _GPU_DEVICES = ("/dev/nvidiactl", "/dev/nvidia-uvm", "/dev/nvidia-uvm-tools", "/dev/nvidia-modeset", "/dev/dri")
 
 
@@ -42,7 +45,7 @@ class SandboxLimits:
 
 @dataclass(frozen=True)
 class SandboxSpec:
-    """What the sandbox does on this machine: `mode` is 'bwrap', 'unshare' or 'rlimits'."""
+    """What the sandbox does on this machine: `mode` is 'bwrap', 'unshare', 'unshare-net' or 'rlimits'."""
 
     mode: str
     detail: str
@@ -55,8 +58,12 @@ def detect() -> SandboxSpec:
     if bwrap and _probe([bwrap, "--ro-bind", "/", "/", "--unshare-all", "--die-with-parent", "true"]):
         return SandboxSpec("bwrap", f"bubblewrap ({bwrap}): no network, read-only system, private /tmp")
     unshare = shutil.which("unshare")
-    if unshare and _probe([unshare, "--user", "--map-root-user", "--net", "true"]):
-        return SandboxSpec("unshare", "no bubblewrap: unshare user+network namespaces and resource limits only")
+    if unshare and _probe([unshare, *_UNSHARE_PID, "true"]):
+        return SandboxSpec("unshare", "no bubblewrap: unshare user, network and PID namespaces and resource "
+                                      "limits only (files are not isolated)")
+    if unshare and _probe([unshare, *_UNSHARE_NET, "true"]):
+        return SandboxSpec("unshare-net", "no bubblewrap: unshare user and network namespaces and resource limits "
+                                          "only (files and processes are not isolated)")
     return SandboxSpec("rlimits", "no bubblewrap and no namespaces: resource limits only, network not isolated")
 
 
@@ -138,6 +145,7 @@ def worker_command(worker_args: list[str], *, gpu: bool = False,
         read_only = [os.path.realpath(sys.base_prefix), os.path.realpath(sys.prefix), sys.prefix,
                      str(Path(__file__).resolve().parent)]
         return _prlimit(limits, gpu) + _bwrap_args(gpu, env, read_only) + python, {}, spec
-    if spec.mode == "unshare":
-        return _prlimit(limits, gpu) + ["unshare", "--user", "--map-root-user", "--net", "--"] + python, env, spec
+    if spec.mode in ("unshare", "unshare-net"):
+        flags = _UNSHARE_PID if spec.mode == "unshare" else _UNSHARE_NET
+        return _prlimit(limits, gpu) + [shutil.which("unshare") or "unshare", *flags, "--"] + python, env, spec
     return _prlimit(limits, gpu) + python, env, spec
