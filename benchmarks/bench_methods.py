@@ -9,7 +9,7 @@ after the run, outside the budget, to draw that curve). Ratios are against the u
 same scene in the same run.
 
     .venv/bin/python benchmarks/bench_methods.py [--preset fast] [--scenes 3] [--suite primitives]
-        [--config FILE] [--size 64] [--methods staged,unstaged,greedy,oneshot] [--json out.json] [--out runs/bench_methods]
+        [--config FILE] [--variant LABEL=CONFIG ...] [--size 64] [--methods staged,unstaged,greedy,oneshot] [--json out.json] [--out runs/bench_methods]
 """
 
 from __future__ import annotations
@@ -62,6 +62,8 @@ def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--preset", default="fast")
     parser.add_argument("--config", type=Path, default=None, help="a config file instead of --preset")
+    parser.add_argument("--variant", action="append", default=[], metavar="LABEL=CONFIG",
+                        help="also run the staged method with another config file, as method staged:LABEL")
     parser.add_argument("--scenes", type=int, default=3)
     parser.add_argument("--suite", default="primitives")
     parser.add_argument("--size", type=int, default=64)
@@ -73,6 +75,8 @@ def main() -> int:
     parser.add_argument("--json", type=Path, default=None)
     args = parser.parse_args()
     methods = args.methods.split(",")
+    variants = dict(v.split("=", 1) for v in args.variant)
+    methods += [f"staged:{label}" for label in variants]
     source = {"path": args.config} if args.config else {"preset": args.preset}
     base = load_config(**source, overrides={"size": args.size, "seed": args.seed})
     budget = base.total_renders()
@@ -104,11 +108,13 @@ def main() -> int:
 
             results = {}
             for method in methods:
-                config = load_config(**source, overrides={
-                    "size": args.size, "seed": args.seed, "method": method, "budget_renders": budget})
+                label = method.split(":", 1)[1] if ":" in method else None
+                config = load_config(**({"path": Path(variants[label])} if label else source), overrides={
+                    "size": args.size, "seed": args.seed, "method": method.split(":")[0], "budget_renders": budget})
                 config = config.model_copy(update={"score": {**config.score, "neural": args.neural}})
                 t0 = time.perf_counter()
-                run = reconstruct(RunOptions(image=folder / "target.png", out=folder / method, config=config,
+                run = reconstruct(RunOptions(image=folder / "target.png", out=folder / method.replace(":", "_"),
+                                             config=config,
                                              verify_exports=False),
                                   pool=pool, proposer=EmbeddedProposer(initial_specs=perception))
                 seconds = time.perf_counter() - t0
@@ -123,12 +129,12 @@ def main() -> int:
                        "renders_to_unstaged": None if reference is None else renders_to_reach(points, reference),
                        "curve": points}
                 rows.append(row)
-                print(f"{row['scene']:<14} {method:<9} score {row['score']:.4f}  PSNR {row['psnr']:6.2f} dB  "
+                print(f"{row['scene']:<14} {method:<14} score {row['score']:.4f}  PSNR {row['psnr']:6.2f} dB  "
                       f"SSIM {row['ssim']:.3f}  renders {row['renders']:4d}  "
                       f"to-unstaged {row['renders_to_unstaged']}  ({seconds:.0f} s)", flush=True)
     print(f"\nsummary over {args.scenes} scenes ({args.suite}, preset {args.preset}, {args.size}px, "
           f"budget {budget} renders, score {args.neural}); ratios vs unstaged in the same run")
-    print(f"{'method':<9} {'score':>7} {'PSNR':>7} {'SSIM':>6} {'renders':>8} {'to-unstaged':>12} "
+    print(f"{'method':<14} {'score':>7} {'PSNR':>7} {'SSIM':>6} {'renders':>8} {'to-unstaged':>12} "
           f"{'score/unst':>10} {'dPSNR':>6}")
     by_scene_unstaged = {r["scene"]: r for r in rows if r["method"] == "unstaged"}
     summary = {}
@@ -150,7 +156,7 @@ def main() -> int:
         }
         s = summary[method]
         reach_text = f"{s['reached_unstaged']} @{s['median_renders_to_unstaged']}"
-        print(f"{method:<9} {s['score']:7.4f} {s['psnr']:7.2f} {s['ssim']:6.3f} {s['renders']:8.0f} "
+        print(f"{method:<14} {s['score']:7.4f} {s['psnr']:7.2f} {s['ssim']:6.3f} {s['renders']:8.0f} "
               f"{reach_text:>12} {s['score_ratio_vs_unstaged'] or float('nan'):10.3f} "
               f"{s['psnr_gain_vs_unstaged_db'] or float('nan'):+6.2f}")
     print(f"total {time.perf_counter() - started:.0f} s")

@@ -182,7 +182,9 @@ class LiteralStudy:
             p = self.params[lit_id]
             reach = WINDOW_STEPS * p.step
             offset = trial.suggest_float(f"d:{lit_id}", -reach, reach)
-            values[lit_id] = float(base_literals[lit_id].value) + offset
+            base, lit = float(base_literals[lit_id].value), base_literals[lit_id]
+            # A move out of the literal's bounds is reflected (a literal at a bound still moves).
+            values[lit_id] = base + offset if lit.low <= base + offset <= lit.high else base - offset
         self.pending[trial.number] = trial
         return trial.number, fast_rewrite(base_source, base_literals, values)
 
