@@ -83,6 +83,10 @@ class RenderPool:
             cpus_per_worker = 1.0 if address else 0.0
         actor_opts = {"num_cpus": cpus_per_worker, "num_gpus": 1 if device == "GPU" else 0}
         self.device = device
+        say = on_message or (lambda text: print(text, file=sys.stderr, flush=True))
+        if device == "GPU":  # said before the wait, which can take minutes: the actors' own words come after
+            say(f"starting {num_workers} GPU render worker(s); a new GPU's first Cycles render compiles kernels "
+                "(up to ~10 minutes for bpy 5.0.1 on Hopper, cached afterwards)")
         self._actors = [RenderActor.options(**actor_opts).remote(options) for _ in range(num_workers)]
         try:
             startup = GPU_WARMUP_TIMEOUT_S if device == "GPU" else STARTUP_TIMEOUT_S
@@ -92,7 +96,7 @@ class RenderPool:
             raise RenderError(f"render workers failed to start: {error}") from None
         for info in self.worker_info:
             for message in info.get("messages", []):
-                (on_message or (lambda text: print(text, file=sys.stderr)))(message)
+                say(message)
 
     @property
     def num_workers(self) -> int:

@@ -72,6 +72,13 @@ def test_orbit_of_a_reconstruction_folder(shared_pool, tmp_path):
     gif = Image.open(folder / "orbit" / "orbit.gif")
     assert gif.n_frames == 3
 
+    result = seig("render", folder, "--relight", "sunset", "--engine", "WORKBENCH", "--size", "24x24",
+                  "--passes", "color")
+    assert result.exit_code == 0, result.output
+    assert (folder / "relight_sunset.png").is_file()
+    result = seig("render", folder, "--relight", "noon")
+    assert result.exit_code == 2 and said(result, "unknown relight preset")
+
 
 @pytest.mark.parametrize(
     ("content", "code", "words"),
