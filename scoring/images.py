@@ -25,15 +25,24 @@ def as_float_image(image: np.ndarray, what: str = "image") -> np.ndarray:
     return np.clip(arr, 0.0, 1.0)
 
 
+def as_alpha(alpha: np.ndarray, shape: tuple[int, int]) -> np.ndarray:
+    """An HxW float32 alpha in [0, 1] (uint8 scaled; an HxWx1 array accepted) checked against ``shape``."""
+    a = np.asarray(alpha)
+    if a.ndim == 3 and a.shape[2] == 1:
+        a = a[..., 0]
+    a = a.astype(np.float32) / 255.0 if a.dtype == np.uint8 else a.astype(np.float32)
+    if a.shape != tuple(shape):
+        raise ScoringError(f"alpha shape {a.shape} does not match image shape {tuple(shape)}")
+    if not np.isfinite(a).all():
+        raise ScoringError("alpha contains NaN or infinite values")
+    return np.clip(a, 0.0, 1.0)
+
+
 def composite(rgb: np.ndarray, alpha: np.ndarray | None, background: tuple[float, float, float]) -> np.ndarray:
     """Composite straight (non-premultiplied) sRGB over a solid sRGB background."""
     if alpha is None:
         return np.ascontiguousarray(rgb, dtype=np.float32)
-    a = np.clip(np.asarray(alpha, dtype=np.float32), 0.0, 1.0)
-    if a.ndim == 3:
-        a = a[..., 0]
-    if a.shape != rgb.shape[:2]:
-        raise ScoringError(f"alpha shape {a.shape} does not match image shape {rgb.shape[:2]}")
+    a = as_alpha(alpha, rgb.shape[:2])
     bg = np.asarray(background, dtype=np.float32)
     return (rgb * a[..., None] + bg * (1.0 - a[..., None])).astype(np.float32)
 
@@ -47,10 +56,8 @@ def to_srgb(image: np.ndarray, alpha: np.ndarray | None, background: tuple[float
             alpha = arr[..., 3]
         arr = arr[..., :3]
     if alpha is not None:
-        alpha = np.asarray(alpha)
-        if alpha.dtype == np.uint8:
-            alpha = alpha.astype(np.float32) / 255.0
-    return composite(arr, alpha, background), (None if alpha is None else np.asarray(alpha, np.float32))
+        alpha = as_alpha(alpha, arr.shape[:2])
+    return composite(arr, alpha, background), alpha
 
 
 def resize_to(image: np.ndarray, shape: tuple[int, int]) -> np.ndarray:

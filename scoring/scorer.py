@@ -11,7 +11,7 @@ from pydantic import ValidationError
 
 from scoring import terms as T
 from scoring.config import NEURAL_TERMS, TERM_NAMES, ScoreConfig
-from scoring.images import resize_to, to_srgb
+from scoring.images import as_alpha, resize_to, to_srgb
 from seig_search.errors import ConfigError, ScoringError
 
 
@@ -39,15 +39,21 @@ def parse_config(config: ScoreConfig | Mapping[str, Any] | None) -> ScoreConfig:
 class Scorer:
     """Scores renders against one target image.
 
-    The target (sRGB HxWx3 or HxWx4, or HxWx3 plus ``target_alpha``) is composited over
-    ``config.background``, resampled to each render's resolution and analysed once per resolution. Neural
-    models are shared by every Scorer in the process.
+    The target (sRGB HxWx3 or HxWx4, or HxWx3 plus ``target_alpha``, straight alpha) is composited over
+    ``config.background``, resampled to each render's resolution and analysed once per resolution; its alpha
+    also gives the target's foreground. ``target_composited=True`` says an HxWx3 target is already composited
+    over ``config.background`` (so it is not composited twice) and ``target_alpha`` is only its foreground.
+    Neural models are shared by every Scorer in the process.
     """
 
     def __init__(self, target_srgb: np.ndarray, config: ScoreConfig | Mapping[str, Any] | None = None,
-                 target_alpha: np.ndarray | None = None) -> None:
+                 target_alpha: np.ndarray | None = None, target_composited: bool = False) -> None:
         self.config = parse_config(config)
-        self.target, self.target_alpha = to_srgb(target_srgb, target_alpha, self.config.background, "target")
+        if target_composited:
+            self.target, _ = to_srgb(target_srgb, None, self.config.background, "target")
+            self.target_alpha = None if target_alpha is None else as_alpha(target_alpha, self.target.shape[:2])
+        else:
+            self.target, self.target_alpha = to_srgb(target_srgb, target_alpha, self.config.background, "target")
         self.models = None
         wants_neural = any(self.config.weights.as_dict()[t] > 0 for t in NEURAL_TERMS)
         if self.config.neural != "off" and wants_neural:

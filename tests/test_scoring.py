@@ -78,6 +78,10 @@ def test_rgba_target_is_composited_over_the_background():
     assert white.total > 0.99
     separate = Scorer(rgba[..., :3], OFFLINE, target_alpha=alpha)
     assert np.allclose(separate.target, rgb)
+    once = Scorer(rgb, OFFLINE, target_alpha=alpha * 0.5, target_composited=True)  # not composited again
+    assert np.allclose(once.target, rgb) and np.allclose(once.target_alpha, alpha * 0.5)
+    with pytest.raises(ScoringError):
+        Scorer(rgb, OFFLINE, target_alpha=alpha[:10])
     on_black = Scorer(rgba, ScoreConfig(neural="off", background=(0.0, 0.0, 0.0)))
     assert on_black.score(rgb).total < 0.9
 
