@@ -238,3 +238,35 @@ def test_weights_cli_status_and_fetch(empty_caches, monkeypatch):
     res = runner.invoke(app, ["weights", "fetch", "--no-clip"])
     assert res.exit_code == 6 and "could not fetch weights" in res.output
     assert runner.invoke(app, ["weights", "status", "--lpips-net", "nope"]).exit_code == 2
+
+
+def test_weights_fetch_fills_the_standard_caches(empty_caches, monkeypatch):
+    """`seig weights fetch` with download functions replaced by test doubles that write small files."""
+    import json
+
+    import open_clip.pretrained
+    import torch.hub
+    from typer.testing import CliRunner
+
+    from scoring.weights import torch_hub_checkpoints
+    from seig_search.cli.main import app
+
+    def fake_torch_download(url, **kwargs):  # test double of torch hub's download into its cache
+        torch_hub_checkpoints().mkdir(parents=True, exist_ok=True)
+        (torch_hub_checkpoints() / url.rsplit("/", 1)[-1]).write_bytes(b"weights")
+
+    def fake_clip_download(cfg, **kwargs):  # test double: lays the file out as the Hugging Face cache does
+        repo = cfg["hf_hub"].strip("/")
+        snap = empty_caches / "hf" / f"models--{repo.replace('/', '--')}" / "snapshots" / "0"
+        snap.mkdir(parents=True)
+        (snap / "open_clip_model.safetensors").write_bytes(b"weights")
+        (snap.parent.parent / "refs").mkdir()
+        (snap.parent.parent / "refs" / "main").write_text("0")
+
+    monkeypatch.setattr(torch.hub, "load_state_dict_from_url", fake_torch_download)
+    monkeypatch.setattr(open_clip.pretrained, "download_pretrained", fake_clip_download)
+    runner = CliRunner()
+    assert runner.invoke(app, ["weights", "fetch"]).exit_code == 0
+    status = json.loads(runner.invoke(app, ["weights", "status", "--json"]).stdout)
+    assert all(w["found"] for w in status.values()), status
+    assert status["clip"]["path"].startswith(str(empty_caches / "hf"))
