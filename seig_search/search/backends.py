@@ -68,7 +68,9 @@ class StageScorer:
                 offline = {k: (0.0 if k in NEURAL_TERMS else v) for k, v in weights.items()}
                 if sum(offline.values()) > 0:
                     config["offline_weights"] = offline
-            self._scorers[setting.key] = Scorer(self.target.srgb, config, target_alpha=self.target.alpha)
+            # TargetImage.srgb is already composited over the background; alpha only marks the foreground.
+            self._scorers[setting.key] = Scorer(self.target.srgb, config, target_alpha=self.target.alpha,
+                                                target_composited=True)
         return self._scorers[setting.key]
 
     def score(self, setting: EvalSetting, renders: list[np.ndarray], index: list[np.ndarray | None]
