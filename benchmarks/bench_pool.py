@@ -5,16 +5,17 @@ For each engine (Workbench; Cycles at 8 spp), at 128x128, the same scene program
   previous scene's objects, runs the program and renders with write_still to a PNG in /dev/shm;
 - pool: RenderPool with 1 and with 2 actors (sandboxed workers: reset, seeded program, EXR of the requested
   passes read back as arrays, scene summary, result shipped through Ray).
-Printed: jobs/s of each and the ratio pool / bare. The bare loop runs before and after the pools and its mean
-is the baseline, so a load change during the run shows up as a gap between the two bare figures.
+Printed: jobs/s of each and the ratio pool / bare, as medians over rounds. In each round the bare loop runs
+before and after the pools and its mean is that round's baseline, so load from other processes hits both.
 
-    .venv/bin/python benchmarks/bench_pool.py [--jobs 40] [--engines WORKBENCH,CYCLES] [--workers 1,2]
+    .venv/bin/python benchmarks/bench_pool.py [--jobs 40] [--rounds 3] [--engines WORKBENCH,CYCLES] [--workers 1,2]
 """
 
 from __future__ import annotations
 
 import argparse
 import json
+import statistics
 import subprocess
 import sys
 import time
@@ -77,6 +78,7 @@ def pool_rate(pool: RenderPool, program: str, settings: RenderSettings, n: int) 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--jobs", type=int, default=40)
+    parser.add_argument("--rounds", type=int, default=3, help="repeat bare/pool/bare this often; medians printed")
     parser.add_argument("--size", type=int, default=128)
     parser.add_argument("--engines", default="WORKBENCH,CYCLES")
     parser.add_argument("--workers", default="1,2")
@@ -86,19 +88,29 @@ def main() -> None:
     worker_counts = [int(w) for w in args.workers.split(",")]
     pools = {k: RenderPool(num_workers=k) for k in worker_counts}
     try:
-        print(f"{'engine':<10} {'bare jobs/s':>12} {'(before/after)':>16}  " +
+        print(f"{args.size}x{args.size}, {args.jobs} jobs per measurement, median of {args.rounds} rounds "
+              "(each round: bare, pools, bare again; ratio = pool / mean of the round's two bare figures)")
+        print(f"{'engine':<12} {'bare jobs/s':>12}  " +
               "  ".join(f"{f'pool x{k} jobs/s':>16} {'ratio':>6}" for k in worker_counts))
         for engine in args.engines.split(","):
             samples = 8
             settings = RenderSettings(engine=engine, width=args.size, height=args.size, samples=samples,
                                       passes=tuple(args.passes.split(",")), timeout_s=120.0)
-            before = bare_rate(program, engine, args.size, samples, args.jobs)
-            rates = {k: pool_rate(pools[k], program, settings, args.jobs) for k in worker_counts}
-            after = bare_rate(program, engine, args.size, samples, args.jobs)
-            bare = (before + after) / 2
+            bares, rates, ratios = [], {k: [] for k in worker_counts}, {k: [] for k in worker_counts}
+            for _ in range(args.rounds):
+                before = bare_rate(program, engine, args.size, samples, args.jobs)
+                round_rates = {k: pool_rate(pools[k], program, settings, args.jobs) for k in worker_counts}
+                bare = (before + bare_rate(program, engine, args.size, samples, args.jobs)) / 2
+                bares.append(bare)
+                for k, rate in round_rates.items():
+                    rates[k].append(rate)
+                    ratios[k].append(rate / bare)
             label = engine if engine == "WORKBENCH" else f"CYCLES {samples}spp"
-            print(f"{label:<10} {bare:>12.1f} {f'{before:.1f}/{after:.1f}':>16}  " +
-                  "  ".join(f"{rates[k]:>16.1f} {rates[k] / bare:>5.2f}x" for k in worker_counts), flush=True)
+            print(f"{label:<12} {statistics.median(bares):>12.1f}  " +
+                  "  ".join(f"{statistics.median(rates[k]):>16.1f} {statistics.median(ratios[k]):>5.2f}x"
+                            for k in worker_counts) +
+                  f"   (ratios per round: {'; '.join(' '.join(f'{r:.2f}' for r in ratios[k]) for k in worker_counts)})",
+                  flush=True)
     finally:
         for pool in pools.values():
             pool.close()

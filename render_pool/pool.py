@@ -50,13 +50,19 @@ def precheck(job: RenderJob, enforce_policy: bool = True) -> RenderResult | None
 class RenderPool:
     """A pool of sandboxed Blender workers behind Ray actors.
 
-    ``ray_address`` (or RAY_ADDRESS) joins a cluster; otherwise a local Ray is started cheaply. Where the cluster
-    has GPUs (or ``use_gpu=True``), each actor asks for one and Cycles renders there.
+    ``ray_address`` (or RAY_ADDRESS) joins a cluster; otherwise a private local Ray is started cheaply. Where the
+    cluster has GPUs (or ``use_gpu=True``), each actor asks for one and Cycles renders there.
+    ``enforce_policy=False`` skips the static policy check (for sandbox tests; the OS sandbox still applies).
+    ``threads`` fixes Blender's render threads per worker (0: Blender's choice). ``max_jobs_per_process``
+    recycles a Blender process after that many jobs. ``limits`` are the sandbox's resource limits.
+    ``cpus_per_worker`` is what each actor reserves from Ray (default: 0 locally, 1 on a cluster).
+    ``on_message`` receives status lines (GPU warm-up); default: stderr.
     """
 
     def __init__(self, num_workers: int = 2, ray_address: str | None = None, *, enforce_policy: bool = True,
                  use_gpu: bool | None = None, threads: int = 0, max_jobs_per_process: int = 200,
-                 limits: SandboxLimits | None = None, cpus_per_worker: float | None = None, on_message: Callable[[str], None] | None = None) -> None:
+                 limits: SandboxLimits | None = None, cpus_per_worker: float | None = None,
+                 on_message: Callable[[str], None] | None = None) -> None:
         if not isinstance(num_workers, int) or num_workers < 1:
             raise ConfigError(f"num_workers must be a positive integer, got {num_workers!r}")
         self.enforce_policy = enforce_policy
