@@ -113,7 +113,10 @@ class WorkerProcess:
         """Render one job; a hang, crash or memory exhaustion fails only this job and replaces the process."""
         t0 = time.perf_counter()
         if not self.alive():
-            self.start()
+            try:
+                self.start()
+            except RuntimeError as error:  # the sandboxed process cannot start: this job fails, the next retries
+                return self._failed(job, "sandbox", str(error), t0)
         settings = job.settings
         deadline = time.monotonic() + settings.timeout_s
         try:

@@ -52,3 +52,19 @@ def test_weaker_sandbox_renders_and_warns_once(mode, monkeypatch):
 def test_detect_reports_what_this_machine_offers():
     spec = sandbox.detect()
     assert spec.mode in ("bwrap", "unshare", "unshare-net", "rlimits") and spec.detail
+
+
+def test_a_worker_that_cannot_start_fails_its_job_as_sandbox(monkeypatch):
+    import sys
+
+    from render_pool import process
+
+    broken = [sys.executable, "-c", "import sys; print('bwrap: setting up uid map: Permission denied'); sys.exit(1)"]
+    monkeypatch.setattr(process, "worker_command", lambda args, gpu=False, limits=None: (broken, {}, sandbox.detect()))
+    worker = WorkerProcess()
+    try:
+        result = worker.run(RenderJob(PROBE, RenderSettings(engine="WORKBENCH", width=8, height=8), "x"))
+    finally:
+        worker.close()
+    assert result.failure.kind == "sandbox"
+    assert "Permission denied" in result.failure.message  # the process's own words are quoted
