@@ -2,15 +2,28 @@
 
 from __future__ import annotations
 
+import os
+
 import ray
 
 from render_pool.process import WorkerOptions, WorkerProcess
 from render_pool.types import RenderJob, RenderResult
 
 
+def _unnice() -> None:
+    """Render at normal priority: Ray starts workers at nice 15 (on clusters this pool did not start), and the
+    Blender processes would inherit it. Lowering niceness needs CAP_SYS_NICE; without it, stay as we are."""
+    try:
+        if os.getpriority(os.PRIO_PROCESS, 0) > 0:
+            os.setpriority(os.PRIO_PROCESS, 0, 0)
+    except PermissionError:
+        pass
+
+
 class _RenderActor:
     def __init__(self, options: WorkerOptions) -> None:
         self.messages: list[str] = []
+        _unnice()
         self.worker = WorkerProcess(options, on_message=self._say)
         self.worker.start()
 

@@ -74,8 +74,10 @@ class RenderPool:
                     ray.init(address=address, include_dashboard=False, log_to_driver=True)
                 else:
                     # "local": always a private instance, even where `ray start` left a cluster on this machine
+                    # worker_niceness 0: Ray runs workers at nice 15 by default, and the Blender processes
+                    # inherit it, so any other load on the machine would starve the renders
                     ray.init(address="local", num_cpus=os.cpu_count() or 1, include_dashboard=False,
-                             log_to_driver=False, configure_logging=False)
+                             log_to_driver=False, configure_logging=False, _system_config={"worker_niceness": 0})
             except (ConnectionError, ValueError, RuntimeError) as error:
                 raise RenderError(f"cannot start or join Ray ({address or 'local'}): {error}") from None
             self._started_ray = True

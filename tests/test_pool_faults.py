@@ -107,3 +107,11 @@ bpy.data.objects.new('stray', None)
     assert float(first.color[..., 3].min()) < 1.0  # the transparent film applied to its own job...
     assert float(second.color[..., 3].min()) == 1.0  # ...and not to the next one
     assert [o["name"] for o in second.summary["objects"]] == ["obj0", "obj1"]
+
+
+def test_blender_runs_at_normal_priority(unchecked_pool):
+    # Ray starts its workers at nice 15; renders inheriting that would starve under any other load
+    probe = build_test_program(extra="import os\nscene.objects['obj0'].name = f'nice{os.nice(0)}'")
+    [result] = unchecked_pool.render([RenderJob(probe, quick(), "nice")])
+    assert result.ok, result.failure
+    assert result.summary["objects"][0]["name"] == "nice0"
