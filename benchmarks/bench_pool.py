@@ -3,6 +3,7 @@
 For each engine (Workbench; Cycles at 8 spp), at 128x128, the same scene program is rendered N times:
 - bare: one plain Python process (a subprocess: bpy is never imported here) that, per render, removes the
   previous scene's objects, runs the program and renders with write_still to a PNG in /dev/shm;
+- 1 process, no Ray: one sandboxed worker process (render_pool.process.WorkerProcess) driven directly;
 - pool: RenderPool with 1 and with 2 actors (sandboxed workers: reset, seeded program, EXR of the requested
   passes read back as arrays, scene summary, result shipped through Ray).
 Printed: jobs/s of each and the ratio pool / bare, as medians over rounds. In each round the bare loop runs
@@ -26,6 +27,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "tests"))
 from conftest import build_test_program  # noqa: E402  (the suite's small scene: two objects, camera, sun)
 
 from render_pool import RenderJob, RenderPool, RenderSettings  # noqa: E402
+from render_pool.process import WorkerProcess  # noqa: E402
 
 BARE_LOOP = r"""
 import json, sys, time
@@ -75,6 +77,18 @@ def pool_rate(pool: RenderPool, program: str, settings: RenderSettings, n: int) 
     return rate
 
 
+def process_rate(worker: WorkerProcess, program: str, settings: RenderSettings, n: int) -> float:
+    """The same jobs through one sandboxed worker process driven directly, without Ray (where the cost sits)."""
+    for i in range(2):
+        worker.run(RenderJob(program, settings, f"warm{i}"))
+    t0 = time.perf_counter()
+    results = [worker.run(RenderJob(program, settings, f"job{i}")) for i in range(n)]
+    rate = n / (time.perf_counter() - t0)
+    if not all(r.ok for r in results):
+        raise RuntimeError("benchmark jobs failed")
+    return rate
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--jobs", type=int, default=40)
@@ -87,31 +101,38 @@ def main() -> None:
     program = build_test_program(ground=True)
     worker_counts = [int(w) for w in args.workers.split(",")]
     pools = {k: RenderPool(num_workers=k) for k in worker_counts}
+    direct = WorkerProcess()
     try:
         print(f"{args.size}x{args.size}, {args.jobs} jobs per measurement, median of {args.rounds} rounds "
               "(each round: bare, pools, bare again; ratio = pool / mean of the round's two bare figures)")
-        print(f"{'engine':<12} {'bare jobs/s':>12}  " +
+        print(f"{'engine':<12} {'bare jobs/s':>12} {'1 process, no Ray':>18} {'ratio':>6}  " +
               "  ".join(f"{f'pool x{k} jobs/s':>16} {'ratio':>6}" for k in worker_counts))
         for engine in args.engines.split(","):
             samples = 8
             settings = RenderSettings(engine=engine, width=args.size, height=args.size, samples=samples,
                                       passes=tuple(args.passes.split(",")), timeout_s=120.0)
             bares, rates, ratios = [], {k: [] for k in worker_counts}, {k: [] for k in worker_counts}
+            direct_rates, direct_ratios = [], []
             for _ in range(args.rounds):
                 before = bare_rate(program, engine, args.size, samples, args.jobs)
+                direct_rate = process_rate(direct, program, settings, args.jobs)
                 round_rates = {k: pool_rate(pools[k], program, settings, args.jobs) for k in worker_counts}
                 bare = (before + bare_rate(program, engine, args.size, samples, args.jobs)) / 2
                 bares.append(bare)
+                direct_rates.append(direct_rate)
+                direct_ratios.append(direct_rate / bare)
                 for k, rate in round_rates.items():
                     rates[k].append(rate)
                     ratios[k].append(rate / bare)
             label = engine if engine == "WORKBENCH" else f"CYCLES {samples}spp"
-            print(f"{label:<12} {statistics.median(bares):>12.1f}  " +
+            print(f"{label:<12} {statistics.median(bares):>12.1f} {statistics.median(direct_rates):>18.1f} "
+                  f"{statistics.median(direct_ratios):>5.2f}x  " +
                   "  ".join(f"{statistics.median(rates[k]):>16.1f} {statistics.median(ratios[k]):>5.2f}x"
                             for k in worker_counts) +
                   f"   (ratios per round: {'; '.join(' '.join(f'{r:.2f}' for r in ratios[k]) for k in worker_counts)})",
                   flush=True)
     finally:
+        direct.close()
         for pool in pools.values():
             pool.close()
 
