@@ -79,8 +79,8 @@ def _render(specs, size, samples, cache: Path) -> list[dict]:
     todo = []
     for key, spec in specs:
         f = cache / f"{key}.npz"
-        if f.exists():
-            d = np.load(f, allow_pickle=False)
+        d = np.load(f, allow_pickle=False) if f.exists() else None
+        if d is not None and str(d["spec"]) == spec.model_dump_json():  # same scene as rendered before
             out.append({"srgb": d["srgb"], "index": d["index"], "summary": json.loads(str(d["summary"]))})
         else:
             out.append(None)
@@ -98,7 +98,7 @@ def _render(specs, size, samples, cache: Path) -> list[dict]:
                 raise RuntimeError(f"render of {key} failed: {r.failure}")
             d = {"srgb": r.srgb().astype(np.float32), "index": r.index.astype(np.int32), "summary": r.summary}
             np.savez_compressed(cache / f"{key}.npz", srgb=d["srgb"], index=d["index"],
-                                summary=json.dumps(d["summary"]))
+                                summary=json.dumps(d["summary"]), spec=spec.model_dump_json())
             out[i] = d
     return out  # type: ignore[return-value]
 

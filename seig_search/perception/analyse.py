@@ -15,7 +15,7 @@ from seig_search.perception.lighting import estimate_light
 from seig_search.perception.material import estimate_appearance
 from seig_search.perception.place import place_objects
 from seig_search.perception.segment import foreground_mask, segment_instances
-from seig_search.perception.types import Background, SceneEstimate
+from seig_search.perception.types import Background, ObjectEstimate, SceneEstimate, ShapeGuess
 
 MAX_OBJECTS = 12
 
@@ -53,7 +53,10 @@ def analyse(srgb: np.ndarray, alpha: np.ndarray | None = None) -> SceneEstimate:
     camera = cam_mod.initial_camera(bg, w, h)
     light = estimate_light(srgb, bg, regions, cam_mod.pinhole(camera, w, h))
     irradiance = light.irradiance
-    objects = [_object(srgb, r, irradiance) for r in regions]
+    ground_lin = None
+    if bg.ground_mask is not None and bg.ground_mask.any():
+        ground_lin = np.median(srgb_to_linear(srgb[bg.ground_mask]), axis=0)
+    objects = [_object(srgb, r, irradiance, ground_lin) for r in regions]
     camera, objects = place_objects(objects, camera, w, h, occluders=fg)
     ground_color = None
     if bg.ground_srgb is not None and bg.ground_mask is not None and bg.ground_mask.any():
@@ -64,9 +67,6 @@ def analyse(srgb: np.ndarray, alpha: np.ndarray | None = None) -> SceneEstimate:
     return est
 
 
-def _object(srgb, region, irradiance):
-    from seig_search.perception.shape import classify_shape
-    from seig_search.perception.types import ObjectEstimate
-
-    return ObjectEstimate(region=region, shapes=classify_shape(region),
-                          appearance=estimate_appearance(srgb, region, irradiance))
+def _object(srgb, region, irradiance, ground_lin):
+    return ObjectEstimate(region=region, shapes=[ShapeGuess("unknown", 0.0)],
+                          appearance=estimate_appearance(srgb, region, irradiance, ground_lin))

@@ -20,6 +20,23 @@ def _design(rows: np.ndarray, cols: np.ndarray, h: int, w: int) -> np.ndarray:
 
 
 def fit_ground_field(lab: np.ndarray, seed_mask: np.ndarray, iterations: int = 4) -> tuple[np.ndarray, np.ndarray]:
+    """The ground's colour field: a robust quadratic plus a smooth residual (normalised convolution).
+
+    The quadratic follows a sun's gentle gradient; the residual follows what it cannot, such as the pool of
+    light a point lamp throws on the ground, interpolating smoothly under objects.
+    """
+    field, inliers = _fit_quadratic(lab, seed_mask, iterations)
+    h, w, _ = lab.shape
+    sigma = 0.06 * max(h, w)
+    wgt = ndi.gaussian_filter(inliers.astype(np.float32), sigma)
+    resid = np.where(inliers[..., None], lab - field, 0.0)
+    smooth = np.stack([ndi.gaussian_filter(resid[..., k], sigma) for k in range(3)], axis=2)
+    ok = wgt > 0.05
+    field = field + np.where(ok[..., None], smooth / np.maximum(wgt, 1e-6)[..., None], 0.0)
+    return field.astype(np.float32), inliers
+
+
+def _fit_quadratic(lab: np.ndarray, seed_mask: np.ndarray, iterations: int = 4) -> tuple[np.ndarray, np.ndarray]:
     """Robust quadratic fit of each Lab channel over ``seed_mask``; returns (field HxWx3, inlier mask)."""
     h, w, _ = lab.shape
     rr, cc = np.mgrid[0:h, 0:w]
@@ -38,7 +55,7 @@ def fit_ground_field(lab: np.ndarray, seed_mask: np.ndarray, iterations: int = 4
     return field.reshape(h, w, 3).astype(np.float32), use.reshape(h, w)
 
 
-MAX_SHADOW_RATIO = 0.45  # shadowed over lit ground; brighter "shadows" are grey objects (or no key light)
+MAX_SHADOW_RATIO = 0.6  # shadowed over lit ground; brighter "shadows" are grey objects (or no key light)
 
 
 def _dominant_colour_seed(lab: np.ndarray, h: int, radius: float = 10.0) -> np.ndarray:
@@ -84,7 +101,7 @@ def analyse_background(srgb: np.ndarray, ground_threshold: float = 7.0) -> Backg
     # table-top or CLEVR-like view); the robust fit then follows its gentle shading gradient.
     seed = _dominant_colour_seed(lab, h)
     field, _ = fit_ground_field(lab, seed)
-    for _ in range(2):  # grow the seed along the fitted field, refit
+    for _ in range(3):  # grow the seed along the fitted field, refit
         seed = np.linalg.norm(lab - field, axis=2) < ground_threshold * 1.3
         field, _ = fit_ground_field(lab, seed)
     diff = lab - field
@@ -108,7 +125,7 @@ def analyse_background(srgb: np.ndarray, ground_threshold: float = 7.0) -> Backg
         ground = (d_e < ground_threshold) & ~world
 
     world_lin = srgb_to_linear(np.median(srgb[world], axis=0)) if world.any() else None
-    shadow, ratio = _shadow_mask(srgb, ground, world, world_lin)
+    shadow, ratio = _shadow_mask(srgb, field, ground, world, world_lin)
     ground_srgb = tuple(float(v) for v in np.median(srgb[ground], axis=0)) if ground.any() else None
     world_srgb = tuple(float(v) for v in np.median(srgb[world], axis=0)) if world.any() else (0.05, 0.05, 0.05)
     return Background(
@@ -122,41 +139,36 @@ def analyse_background(srgb: np.ndarray, ground_threshold: float = 7.0) -> Backg
     )
 
 
-def _shadow_mask(srgb, ground, world, world_lin) -> tuple[np.ndarray, float | None]:
-    """Pixels darker than the ground with the ground's chromaticity and a common darkening ratio.
+def _shadow_mask(srgb, field_lab, ground, world, world_lin) -> tuple[np.ndarray, float | None]:
+    """Ground pixels in shadow: darker than the local ground, with its chromaticity, next to an object.
 
-    Cast shadows under one key light darken the ground by one factor (ambient over ambient plus key), so their
-    brightness ratios form a sharp peak; dark objects spread over many ratios and are kept as foreground.
-    A shadow is lit by the world only, so its chromaticity may lean towards the world colour.
+    Brightness is compared with the fitted ground field at the same pixel, so pools of lamp light and soft
+    penumbrae are judged locally. A shadow is lit by the world and fill lights only, so its chromaticity may
+    lean towards the world colour, and light bounced off a coloured object tints it (hysteresis below). The
+    returned ratio is the typical shadowed/lit brightness (the ambient share), None when no shadow is seen.
     """
     empty = np.zeros(ground.shape, bool)
     if not ground.any():
         return empty, None
+    from skimage.color import lab2rgb
+
     lin = srgb_to_linear(srgb)
-    g_lin = np.median(lin[ground], axis=0)
+    g_lin = srgb_to_linear(np.clip(lab2rgb(field_lab), 0.0, 1.0))
     chrom = chromaticity(lin)
-    ratio = lin.sum(axis=2) / max(float(g_lin.sum()), 1e-4)
-    refs = [chromaticity(g_lin)]
+    ratio = lin.sum(axis=2) / np.maximum(g_lin.sum(axis=2), 1e-4)
+    g_chrom = chromaticity(g_lin)
+    dist = np.linalg.norm(chrom - g_chrom, axis=2)
     if world_lin is not None:
-        refs.append(chromaticity(g_lin * np.maximum(world_lin, 1e-3)))
-    dist = np.min([np.linalg.norm(chrom - r[None, None, :], axis=2) for r in refs], axis=0)
+        tinted = chromaticity(g_lin * np.maximum(world_lin, 1e-3)[None, None, :])
+        dist = np.minimum(dist, np.linalg.norm(chrom - tinted, axis=2))
     # dark pixels carry quantisation noise in their chromaticity: widen the tolerance there
     tol = 0.035 + 0.004 / np.maximum(ratio, 0.02)
-    cand = (dist < tol) & (ratio < 0.7) & ~ground & ~world
-    if cand.sum() < 4:
+    darker = (ratio < 0.92) & ~ground & ~world
+    shadow = (dist < tol) & darker
+    if shadow.sum() < 4:
         return empty, None
-    hist, edges = np.histogram(ratio[cand], bins=56, range=(0.0, 0.7))
-    hist = np.convolve(hist, [1, 2, 1], mode="same")
-    peak = int(np.argmax(hist))
-    centre = 0.5 * (edges[peak] + edges[peak + 1])
-    if centre > MAX_SHADOW_RATIO:  # that dark mode is a grey object, not a shadow
-        return empty, None
-    # darker than the peak counts too: contact shadows under objects get less ambient light
-    level = ratio < centre + 0.03 + 0.3 * centre
-    shadow = cand & level
-    # Hysteresis: shadow pixels tinted by light bounced off a coloured object next to them (looser
-    # chromaticity) count when they connect to clear shadow.
-    loose = (dist < tol + 0.1) & level & ~ground & ~world
+    # Hysteresis: tinted shadow pixels count when they connect to clear shadow.
+    loose = (dist < tol + 0.1) & darker
     labels, n = ndi.label(loose)
     if n:
         hit = np.zeros(n + 1, bool)
@@ -175,4 +187,10 @@ def _shadow_mask(srgb, ground, world, world_lin) -> tuple[np.ndarray, float | No
         touch[np.unique(labels[near_other & shadow])] = True
         touch[0] = False
         shadow = touch[labels]
-    return shadow, float(centre)
+    core = shadow & (ratio < MAX_SHADOW_RATIO)
+    if core.sum() < 4:
+        return shadow, None
+    hist, edges = np.histogram(ratio[core], bins=40, range=(0.0, MAX_SHADOW_RATIO))
+    hist = np.convolve(hist, [1, 2, 1], mode="same")
+    peak = int(np.argmax(hist))
+    return shadow, float(0.5 * (edges[peak] + edges[peak + 1]))

@@ -16,6 +16,7 @@ from seig_search.perception.types import Background, CameraEstimate
 PRIOR_LENS_MM = 50.0  # Blender's default lens, also NeRF-Synthetic's (0.69 rad horizontal field of view)
 PRIOR_PITCH_DEG = 30.0  # a table-top or CLEVR-style view: looking down at the objects
 PITCH_RANGE_DEG = (8.0, 75.0)
+HORIZON_MARGIN_DEG = 3.0
 UNIT_HEIGHT = 1.0  # working camera height before scaling
 
 
@@ -26,13 +27,13 @@ def pitch_from_horizon(horizon_row: float, lens_mm: float, width: int, height: i
 
 
 def initial_camera(bg: Background, width: int, height: int, lens_mm: float = PRIOR_LENS_MM) -> CameraEstimate:
-    """The prior pitch, raised when the ground's far edge is visible: a finite ground's edge lies below the
-    true horizon, so the pitch it implies is a lower bound. Height 1 until the scene is scaled."""
+    """Pitch from the ground's far edge when it is visible, else the prior. A finite ground's edge lies a
+    little below the true horizon, so the edge's pitch is raised by a small margin. Height 1 until the scene
+    is scaled."""
     pitch, source = PRIOR_PITCH_DEG, "prior"
     if bg.horizon_row is not None and bg.ground_srgb is not None:
         edge_pitch = pitch_from_horizon(bg.horizon_row, lens_mm, width, height)
-        if edge_pitch + 3.0 > pitch:
-            pitch, source = float(np.clip(edge_pitch + 3.0, *PITCH_RANGE_DEG)), "horizon"
+        pitch, source = float(np.clip(edge_pitch + HORIZON_MARGIN_DEG, *PITCH_RANGE_DEG)), "horizon"
     return camera_estimate(pitch, UNIT_HEIGHT, lens_mm, source, width, height)
 
 

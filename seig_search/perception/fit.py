@@ -11,11 +11,12 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass
+from functools import lru_cache
 
 import numpy as np
 from scipy import ndimage as ndi
 from scipy.optimize import minimize
-from scipy.spatial import ConvexHull, QhullError, cKDTree
+from scipy.spatial import ConvexHull, QhullError
 from skimage import measure
 
 from seig_search.perception.geometry import PinholeCamera
@@ -38,13 +39,23 @@ def _ring(n: int) -> np.ndarray:
     return np.stack([np.cos(t), np.sin(t)], axis=1)
 
 
+@lru_cache(maxsize=None)
+def _cached_points(shape: str) -> np.ndarray:
+    return _unit_points(shape, 1.0)
+
+
 def unit_points(shape: str, aspect: float = 1.0) -> np.ndarray:
+    """Points whose convex hull is the primitive inside the box [-0.5, 0.5]^2 x [0, 1] (bottom at z = 0)."""
+    return _unit_points(shape, aspect) if shape == "torus" else _cached_points(shape)
+
+
+def _unit_points(shape: str, aspect: float = 1.0) -> np.ndarray:
     """Points whose convex hull is the primitive inside the box [-0.5, 0.5]^2 x [0, 1] (bottom at z = 0)."""
     if shape in ("cube", "plane"):
         c = np.array([[x, y, z] for x in (-0.5, 0.5) for y in (-0.5, 0.5) for z in (0.0, 1.0)])
         return c
     if shape == "sphere":
-        p = _fib_sphere(160) * 0.5
+        p = _fib_sphere(96) * 0.5
         p[:, 2] += 0.5
         return p
     ring = _ring(40) * 0.5
@@ -123,23 +134,33 @@ class OutlineTarget:
             d_pred[inb] = np.where(hid, 0.0, np.minimum(d, self.trunc))
         a = float(np.mean(d_pred**2))
         if len(self.points):
-            d_obs, _ = cKDTree(samples).query(self.points)
+            d_obs = _point_polygon_distance(self.points, poly)
             b = float(np.mean(np.minimum(d_obs, self.trunc) ** 2))
         else:
             b = a
         return math.sqrt(0.5 * (a + b))
 
 
+def _point_polygon_distance(points: np.ndarray, poly: np.ndarray) -> np.ndarray:
+    """Distance from each point to the closed polygon's outline."""
+    p = poly[None, :, :]
+    q = np.roll(poly, -1, axis=0)[None, :, :]
+    x = points[:, None, :]
+    seg = q - p
+    t = np.clip(((x - p) * seg).sum(-1) / np.maximum((seg * seg).sum(-1), 1e-12), 0.0, 1.0)
+    nearest = p + t[..., None] * seg
+    return np.sqrt(((x - nearest) ** 2).sum(-1)).min(axis=1)
+
+
 def _sample_polygon(poly: np.ndarray, step: float) -> np.ndarray:
+    """Points every ~``step`` pixels along the closed polygon."""
     nxt = np.roll(poly, -1, axis=0)
     seg = np.linalg.norm(nxt - poly, axis=1)
-    out = [poly]
-    for p, q, L in zip(poly, nxt, seg):
-        k = int(L // step)
-        if k > 1:
-            t = (np.arange(1, k) / k)[:, None]
-            out.append(p + (q - p) * t)
-    return np.concatenate(out)
+    k = np.maximum(1, np.ceil(seg / step).astype(int))
+    edge = np.repeat(np.arange(len(poly)), k)
+    offs = np.arange(k.sum()) - np.repeat(np.cumsum(k) - k, k)
+    t = (offs / np.repeat(k, k))[:, None]
+    return poly[edge] + (nxt[edge] - poly[edge]) * t
 
 
 def silhouette(cam: PinholeCamera, shape: str, x, y, width, height, yaw_deg) -> np.ndarray | None:
@@ -178,12 +199,12 @@ def initial_placement(cam: PinholeCamera, region: Region) -> tuple[float, float,
 
 
 def fit_shape(cam: PinholeCamera, target: OutlineTarget, shape: str, init: tuple[float, float, float],
-              max_evals: int = 220) -> Fit:
+              max_evals: int = 140, yaw_starts: tuple[float, ...] = (10.0, 55.0)) -> Fit:
     """Best placement of one shape for one outline."""
     x0, y0, w0 = init
     has_yaw = shape in ("cube", "plane")
     has_aspect = shape in ("cube", "cylinder", "cone", "torus")
-    starts = [0.0, 30.0, 60.0] if has_yaw else [0.0]
+    starts = list(yaw_starts) if has_yaw else [0.0]
     best: Fit | None = None
     for yaw0 in starts:
         p0 = [x0 / w0, y0 / w0, 0.0] + ([0.0] if has_aspect else []) + ([yaw0 / 30.0] if has_yaw else [])

@@ -7,6 +7,8 @@ ground's; specular highlights (bright, low-saturation peaks) and mirror-like con
 
 from __future__ import annotations
 
+import math
+
 import numpy as np
 
 from seig_search.perception.colorspace import luminance, srgb_to_linear
@@ -33,27 +35,44 @@ def region_stats(lin: np.ndarray, region: Region) -> dict[str, float]:
     }
 
 
-def estimate_appearance(srgb: np.ndarray, region: Region, irradiance: float = 1.0) -> Appearance:
+METAL_SCORE_THRESHOLD = 2.2  # log(contrast) - log(darkest tenth / ground), set on development scenes
+
+
+def estimate_appearance(srgb: np.ndarray, region: Region, irradiance: float = 1.0,
+                        ground_lin: np.ndarray | None = None) -> Appearance:
     """Albedo (linear), roughness and metallic for one region.
 
     ``irradiance`` is what a lit, upward-facing surface receives (sun * cos / pi + ambient, in pixel units),
-    so albedo = lit diffuse value / irradiance.
+    so a diffuse albedo = lit diffuse value / irradiance. ``ground_lin`` is the lit ground's linear colour:
+    a metal mirrors its surroundings, so its base colour is what tints the reflected ground.
     """
     lin = srgb_to_linear(srgb)
     px = lin[region.mask]
     lum = luminance(px)
     stats = region_stats(lin, region)
-    # Lit diffuse colour: the upper-middle of the brightness distribution, below specular highlights.
-    lo, hi = np.percentile(lum, [55, 90])
-    sel = (lum >= lo) & (lum <= hi)
-    diffuse = np.median(px[sel], axis=0) if sel.any() else np.median(px, axis=0)
-    metallic = 1.0 if _looks_metallic(stats) else 0.0
-    # A metal shows its base colour in tinted reflections of a bright surround: ~the same correction applies.
-    albedo = np.clip(diffuse / max(irradiance, 1e-4), 0.0, 1.0)
-    roughness = 0.25 if metallic else (0.35 if stats["highlight_frac"] > 0.01 else 0.7)
+    metallic = 1.0 if _looks_metallic(stats, lum, ground_lin) else 0.0
+    if metallic and ground_lin is not None:
+        lo, hi = np.percentile(lum, [75, 95])
+        sel = (lum >= lo) & (lum <= hi)
+        bright = np.median(px[sel], axis=0) if sel.any() else np.median(px, axis=0)
+        albedo = np.clip(bright / np.maximum(ground_lin, 1e-4) * 0.5, 0.0, 1.0)
+        roughness = 0.25
+    else:
+        # Lit diffuse colour: the upper-middle of the brightness distribution, below specular highlights.
+        lo, hi = np.percentile(lum, [55, 90])
+        sel = (lum >= lo) & (lum <= hi)
+        diffuse = np.median(px[sel], axis=0) if sel.any() else np.median(px, axis=0)
+        albedo = np.clip(diffuse / max(irradiance, 1e-4), 0.0, 1.0)
+        roughness = 0.35 if stats["highlight_frac"] > 0.02 else 0.85
     return Appearance(color=tuple(float(v) for v in albedo), roughness=roughness, metallic=metallic)  # type: ignore[arg-type]
 
 
-def _looks_metallic(stats: dict[str, float]) -> bool:
-    """Mirror-like regions: strong brightness spread with dark reflections of the world."""
-    return stats["lum_cv"] > 0.9 and stats["dark_frac"] > 0.15
+def metal_score(stats: dict[str, float], lum: np.ndarray, ground_lin: np.ndarray | None) -> float:
+    """Mirror-likeness: strong brightness spread, and parts far darker than the ground (reflected sky)."""
+    ground = float(luminance(np.asarray(ground_lin))) if ground_lin is not None else float(np.median(lum))
+    dark = max(float(np.percentile(lum, 10)) / max(ground, 1e-4), 1e-3)
+    return math.log(max(stats["lum_cv"], 1e-3)) - math.log(dark)
+
+
+def _looks_metallic(stats: dict[str, float], lum: np.ndarray, ground_lin: np.ndarray | None) -> bool:
+    return metal_score(stats, lum, ground_lin) > METAL_SCORE_THRESHOLD

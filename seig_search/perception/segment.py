@@ -14,7 +14,7 @@ from scipy import ndimage as ndi
 from skimage import measure, morphology, segmentation
 from skimage.feature import peak_local_max
 
-from seig_search.perception.colorspace import chromaticity, srgb_to_linear
+from seig_search.perception.colorspace import chromaticity, srgb_to_linear, to_lab
 from seig_search.perception.types import Background, Region
 
 
@@ -240,6 +240,25 @@ def _absorb_fragments(parts: list[np.ndarray], srgb: np.ndarray, bg: Background 
     return [p for p, a in zip(keep, alive) if a]
 
 
+MIN_EDGE_GRADIENT = 6.0  # Lab units per pixel along an object's outline; pools of light fade far slower
+
+
+def _colour_gradient(srgb: np.ndarray) -> np.ndarray:
+    lab = to_lab(srgb)
+    return np.sqrt(sum(ndi.sobel(lab[..., k], 0) ** 2 + ndi.sobel(lab[..., k], 1) ** 2 for k in range(3))) / 8.0
+
+
+def _sharp_outline(mask: np.ndarray, grad: np.ndarray, fg: np.ndarray) -> bool:
+    """Objects have crisp outlines; a pool of lamp light or a soft reflection on the ground does not."""
+    edge = mask & ~ndi.binary_erosion(mask)
+    h, w = mask.shape
+    edge[0, :] = edge[-1, :] = False
+    edge[:, 0] = edge[:, -1] = False  # the frame cuts objects without an outline
+    if edge.sum() < 4:
+        return True
+    return float(np.percentile(grad[edge], 75)) >= MIN_EDGE_GRADIENT
+
+
 def segment_instances(srgb: np.ndarray, fg: np.ndarray, bg: Background | None = None) -> list[Region]:
     """Object instances from the foreground mask, largest first."""
     h, w = fg.shape
@@ -254,5 +273,7 @@ def segment_instances(srgb: np.ndarray, fg: np.ndarray, bg: Background | None = 
         for part in _split_by_colour(srgb, comp, min_size):
             pieces.extend(sub for sub in _split_by_shape(part, min_size) if sub.sum() >= min_size)
         regions.extend(_region(p) for p in _absorb_fragments(pieces, srgb, bg))
+    grad = _colour_gradient(srgb)
+    regions = [r for r in regions if _sharp_outline(r.mask, grad, fg)]
     regions.sort(key=lambda r: -r.area)
     return regions

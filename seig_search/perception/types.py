@@ -54,6 +54,8 @@ class ObjectEstimate:
     dims: tuple[float, float, float] = (1.0, 1.0, 1.0)
     location: tuple[float, float, float] = (0.0, 0.0, 0.5)
     rotation_deg: tuple[float, float, float] = (0.0, 0.0, 0.0)
+    fits: dict = field(default_factory=dict)  # shape -> fit.Fit at the chosen camera, in working units
+    fit_scale: float = 1.0  # working units -> scene metres
 
     @property
     def shape(self) -> str:
