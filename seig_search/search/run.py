@@ -37,6 +37,7 @@ class RunOptions:
     replay_dir: Path | None = None
     verify_exports: bool = True
     final_max_size: int = 1024  # render.png/scene.blend at the target's resolution, longer side capped here
+    denoise_output: bool = True  # denoise render.png (the search's own renders follow the config)
     args: dict[str, Any] = field(default_factory=dict)  # as given on the command line, for run.json
 
 
@@ -104,7 +105,9 @@ def _final_outputs(options: RunOptions, pool, best: Candidate, config: SearchCon
     out = options.out
     full = load_target(options.image, size=options.final_max_size, background=config.search.background)
     size = full.size
-    settings = export_settings(render_settings(config.final, size, config.search.seed))
+    # The output render is denoised (OIDN): search renders stay noisy but cheap, the user's picture should not.
+    final_render = config.final.model_copy(update={"denoise": config.final.denoise or options.denoise_output})
+    settings = export_settings(render_settings(final_render, size, config.search.seed))
     started = time.perf_counter()
     result = pool.render([RenderJob(program=best.program, settings=settings, job_id="final")])[0]
     render_s = time.perf_counter() - started
