@@ -79,3 +79,9 @@ def test_resume_with_another_image(tmp_path, good_png):
     Image.fromarray(np.zeros((16, 16, 3), np.uint8)).save(other)
     code, text = _invoke(other, "--out", out, "--resume")
     assert code == 8 and "not the image" in text
+
+
+def test_vlm_agent_without_vlm_table_writes_nothing(tmp_path, good_png):
+    code, text = _invoke(good_png, "--out", tmp_path / "out", "--preset", "fast", "--agent", "vlm")
+    assert code == 2 and "vlm" in text
+    assert not (tmp_path / "out").exists()  # fixing the config and running again needs no --resume

@@ -190,3 +190,16 @@ def test_stalled_stage_hands_its_renders_on(tmp_path):
     planned = sum(s.beam * s.per_survivor * s.rounds for s in config.stages)
     assert result.renders_used >= 0.9 * planned  # the unspent renders were used by later stages
     assert sum(s.rounds_done for s in result.stages[1:]) > sum(s.rounds for s in config.stages[1:])
+
+
+def test_time_budget_stops_the_search(tmp_path):
+    renderer = ToyRenderer()
+    log = SearchLog(tmp_path / "search")
+    config = _config()
+    evaluator = Evaluator(renderer, ToyScorer(TRUE), (4, 4), log, Budget(seconds=1e-9))
+    proposer = EmbeddedProposer(initial_specs=lambda target, n, seed: [GUESS])
+    result = run_search(TARGET, config, proposer, evaluator)  # out of time before the first render
+    log.close()
+    assert result.best.program == render_program(GUESS)  # the first proposal, rendered anyway
+    assert all(s.rounds_done == 0 for s in result.stages)
+    assert sum(renderer.rendered.values()) <= 2  # the first program, under the stage and the final setting

@@ -142,7 +142,8 @@ def run_search(
     if not first:
         raise ProposerError(f"proposer {proposer.name!r} returned no first programs")
     first = first[:n_initial]
-    scored = evaluator.evaluate(first, "initial", 0, first_setting)
+    # A time budget spent before the first render (slow image analysis) still renders the first programs.
+    scored = evaluator.evaluate(first, "initial", 0, first_setting, charge=not evaluator.budget.exhausted())
     first_scored = scored[0] if scored else None
     survivors = top_k(scored, stages[0].beam if stages else 1)
     if not survivors:

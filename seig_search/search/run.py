@@ -137,8 +137,9 @@ def reconstruct(options: RunOptions, pool=None, progress: Progress | None = None
     started = time.perf_counter()
     config = options.config
     out = options.out
-    out.mkdir(parents=True, exist_ok=True)
     target = load_target(options.image, size=config.search.size, background=config.search.background)
+    proposer = proposer or build_proposer(options)  # config problems surface before anything is written
+    out.mkdir(parents=True, exist_ok=True)
     save_png(target.srgb, out / "target.png")
     search_log = SearchLog(out / "search")
     replay = search_log.read() if options.resume else []
@@ -149,7 +150,6 @@ def reconstruct(options: RunOptions, pool=None, progress: Progress | None = None
         "working_size": list(target.size), "status": "running", "resumed": options.resume,
     }
     write_json(out / RUN_FILE, run_info)
-    proposer = proposer or build_proposer(options)
     own_pool = pool is None
     if own_pool:
         from render_pool import RenderPool
