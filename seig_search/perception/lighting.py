@@ -12,13 +12,15 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from seig_search.perception.colorspace import srgb_to_linear
+from seig_search.perception.colorspace import luminance, srgb_to_linear
 from seig_search.perception.geometry import PinholeCamera
 from seig_search.perception.types import Background, LightEstimate, Region
 
 PRIOR_SUN = 3.0
 PRIOR_ELEVATION_DEG = 50.0
 PRIOR_AMBIENT = 0.05
+PRIOR_GROUND_ALBEDO = 0.3  # a grey floor or table top: fixes the albedo x light scale one image leaves open
+PRIOR_AMBIENT_SHARE = 0.25  # shadowed over lit ground when no shadow is seen
 
 
 @dataclass
@@ -75,21 +77,23 @@ def estimate_light(srgb: np.ndarray, bg: Background, regions: list[Region], cam:
             elevation = el
     sin_el = math.sin(math.radians(elevation))
     world_lin = srgb_to_linear(np.asarray(bg.world_srgb, dtype=np.float32))
-    ratio = bg.shadow_ratio
-    sun = PRIOR_SUN
-    if bg.ground_mask is not None and bg.ground_mask.any() and bg.world_mask is not None and bg.world_mask.any() \
-            and ratio is not None and 0.0 < ratio < 0.9:
-        ambient = float(np.mean(world_lin))
-        sun = max(0.1, ambient * (1.0 / ratio - 1.0) * math.pi / sin_el)
-        world_color = tuple(float(v) for v in world_lin)
-    elif ratio is not None and 0.0 < ratio < 0.9:
-        ambient = ratio / (1.0 - ratio) * sun * sin_el / math.pi
-        world_color = (ambient, ambient, ambient)
+    world_seen = bg.world_mask is not None and bool(bg.world_mask.any())
+    ratio = bg.shadow_ratio if bg.shadow_ratio is not None and 0.0 < bg.shadow_ratio < 0.9 else None
+    if bg.ground_mask is not None and bg.ground_mask.any():
+        # Only albedo x light is observable: fix the scale with a typical ground albedo, then split the lit
+        # ground's irradiance into ambient (the shadow share) and sun.
+        ground_lum = float(luminance(np.median(srgb_to_linear(srgb[bg.ground_mask]), axis=0)))
+        irradiance = ground_lum / PRIOR_GROUND_ALBEDO
+        ambient = irradiance * (ratio if ratio is not None else PRIOR_AMBIENT_SHARE)
+        sun = max(0.1, (irradiance - ambient) * math.pi / sin_el)
     else:
+        sun = PRIOR_SUN
         ambient = PRIOR_AMBIENT
-        world_color = tuple(float(v) for v in world_lin) if bg.world_mask is not None and bg.world_mask.any() \
-            else (ambient, ambient, ambient)
-    irradiance = sun * sin_el / math.pi + ambient
+        irradiance = sun * sin_el / math.pi + ambient
+    if world_seen:
+        world_color = tuple(float(v) for v in world_lin)
+    else:
+        world_color = (ambient, ambient, ambient)
     est = LightEstimate(direction=_direction(elevation, az), energy=float(sun), color=(1.0, 1.0, 1.0),
                         world_color=world_color, world_strength=1.0, source=source)  # type: ignore[arg-type]
     return LightResult(estimate=est, irradiance=float(irradiance))

@@ -14,7 +14,7 @@ from scipy import ndimage as ndi
 from skimage import measure, morphology, segmentation
 from skimage.feature import peak_local_max
 
-from seig_search.perception.colorspace import chromaticity, srgb_to_linear, to_lab
+from seig_search.perception.colorspace import chromaticity, linear_to_srgb, srgb_to_linear, to_lab
 from seig_search.perception.types import Background, Region
 
 
@@ -57,7 +57,7 @@ def drop_small(mask: np.ndarray, min_size: int) -> np.ndarray:
     return keep[labels]
 
 
-def _split_by_colour(srgb: np.ndarray, comp: np.ndarray, min_size: int, tol: float = 16.0) -> list[np.ndarray]:
+def _split_by_colour(srgb: np.ndarray, comp: np.ndarray, min_size: int, tol: float = 18.0) -> list[np.ndarray]:
     """Split one connected component where its chromaticity changes.
 
     SLIC superpixels inside the component are merged greedily by chromaticity (shading-invariant), so faces of
@@ -83,7 +83,7 @@ def _split_by_colour(srgb: np.ndarray, comp: np.ndarray, min_size: int, tol: flo
     idx = np.arange(1, n + 1)
     size = ndi.sum(np.ones(labels.shape), labels, idx)
     mean_lin = np.stack([ndi.mean(lin[..., k], labels, idx) for k in range(3)], axis=1)
-    hue, sat = _hue_sat(mean_lin)
+    hue, sat = _hue_sat(linear_to_srgb(mean_lin))  # sRGB hue: perceptually even, separates red from brown
     # Hue survives shading, metal reflections and ambient tint; saturation and brightness do not. Grey,
     # dark or highlight superpixels carry no hue and join a neighbour instead.
     reliable = (sat > 0.3) & (mean_lin.sum(axis=1) > 0.02)
