@@ -136,7 +136,13 @@ class WorkerProcess:
 
     def _death_cause(self) -> tuple[str, str]:
         proc = self.proc
-        code = proc.wait() if proc is not None else None
+        code = None
+        if proc is not None:
+            try:
+                code = proc.wait(timeout=5.0)
+            except subprocess.TimeoutExpired:  # it closed its pipe but lives on: not a worker we can use
+                self.stop()
+                return "crash", "the Blender process closed its result pipe and was killed"
         tail = self.log_tail(600).strip().splitlines()[-3:]
         self.stop()
         # a signal shows as a negative code, or as 128 + signal where bubblewrap reports its child's death
