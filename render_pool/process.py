@@ -124,13 +124,15 @@ class WorkerProcess:
             reply = read_frame(self._result_r, deadline)
         except FrameTimeout:
             self.stop()
-            return self._failed(job, "timeout", f"no result within {settings.timeout_s:g} s; the process was killed", t0)
+            message = f"no result within {settings.timeout_s:g} s; the process was killed"
+            return self._failed(job, "timeout", message, t0)
         except (ChannelClosed, BrokenPipeError):
             return self._failed(job, *self._death_cause(), t0)
         self.jobs_done += 1
         result = self._to_result(job, reply)
         result.timings["total_s"] = time.perf_counter() - t0
-        if reply.get("recycle") or self.jobs_done >= self.options.max_jobs or reply.get("rss", 0) > self.options.max_rss_bytes:
+        worn = self.jobs_done >= self.options.max_jobs or reply.get("rss", 0) > self.options.max_rss_bytes
+        if reply.get("recycle") or worn:
             self.stop()  # the next job starts a fresh process
         return result
 
@@ -146,7 +148,9 @@ class WorkerProcess:
         tail = self.log_tail(600).strip().splitlines()[-3:]
         self.stop()
         # a signal shows as a negative code, or as 128 + signal where bubblewrap reports its child's death
-        signum = -code if code is not None and code < 0 else (code - 128 if code is not None and 128 < code < 160 else 0)
+        signum = 0
+        if code is not None:
+            signum = -code if code < 0 else (code - 128 if 128 < code < 160 else 0)
         if signum:
             name = signal.Signals(signum).name if signum in signal.Signals._value2member_map_ else f"signal {signum}"
             kind = "memory" if signum == signal.SIGKILL else "crash"  # an outside SIGKILL is the OOM killer

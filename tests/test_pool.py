@@ -75,7 +75,8 @@ def test_same_program_and_seed_give_identical_pixels(render_pool):
 def test_program_that_raises_returns_its_line(render_pool):
     program = build_test_program(extra="value = 1\nraise ValueError('no such shape')")
     expected_line = program.splitlines().index("raise ValueError('no such shape')") + 1
-    bad, good = render_pool.render([RenderJob(program, settings(), "bad"), RenderJob(build_test_program(), settings(), "ok")])
+    bad, good = render_pool.render([RenderJob(program, settings(), "bad"),
+                                    RenderJob(build_test_program(), settings(), "ok")])
     assert not bad.ok and bad.color is None
     assert bad.failure == JobFailure("program", "ValueError: no such shape", expected_line)
     assert good.ok
@@ -87,7 +88,8 @@ def test_syntax_error_is_caught_before_rendering(render_pool):
 
 
 def test_results_keep_job_order(render_pool):
-    jobs = [RenderJob(build_test_program(), settings(engine="WORKBENCH", width=16, height=16), f"j{i}") for i in range(6)]
+    tiny = settings(engine="WORKBENCH", width=16, height=16)
+    jobs = [RenderJob(build_test_program(), tiny, f"j{i}") for i in range(6)]
     assert [r.job_id for r in render_pool.render(jobs)] == [f"j{i}" for i in range(6)]
 
 

@@ -102,7 +102,8 @@ scene.cycles.samples = 1
 bpy.app.handlers.render_pre.append(lambda *args: bpy.data.objects.new('ghost', None))
 bpy.data.objects.new('stray', None)
 """)
-    first, second = unchecked_pool.render([RenderJob(leaky, quick(), "leaky"), RenderJob(build_test_program(), quick(), "clean")])
+    first, second = unchecked_pool.render([RenderJob(leaky, quick(), "leaky"),
+                                           RenderJob(build_test_program(), quick(), "clean")])
     assert first.ok and second.ok, (first.failure, second.failure)
     assert float(first.color[..., 3].min()) < 1.0  # the transparent film applied to its own job...
     assert float(second.color[..., 3].min()) == 1.0  # ...and not to the next one
