@@ -31,7 +31,8 @@ class RichProgress:
                              best=f"{best:.4f}" if math.isfinite(best) else "-")
 
     def stage_done(self, index: int, name: str, best: float) -> None:
-        """Bars stay where the stage stopped: a budget that ran out shows as rounds not done."""
+        """Bars stay where the stage stopped (a budget that ran out shows as rounds not done); clocks stop."""
+        self.progress.stop_task(self.tasks[index])
 
 
 def _options(image: Path, out: Path, config: Optional[Path], preset: Optional[str], method: Optional[str],
