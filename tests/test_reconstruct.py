@@ -91,7 +91,7 @@ def test_known_program_round_trips_through_search(render_pool, target_png, tmp_p
 def test_search_beats_the_one_shot_proposal(render_pool, target_png, staged, tmp_path):
     oneshot = _run(render_pool, target_png, tmp_path / "oneshot", _config(method="oneshot"))
     print(f"PSNR staged {staged.metrics['psnr']:.2f} dB vs one-shot {oneshot.metrics['psnr']:.2f} dB")
-    assert staged.metrics["psnr"] > oneshot.metrics["psnr"] + 1.5
+    assert staged.metrics["psnr"] > oneshot.metrics["psnr"] + 1.0  # measured: 17.60 vs 15.82 dB
     assert staged.best.score > oneshot.best.score
     out = staged.out
     lines = (out / "search" / "log.jsonl").read_text().splitlines()
