@@ -112,8 +112,11 @@ class Worker:
             return self._failure("program", f"render failed: {_describe(error)}", None, timings)
         timings["render_s"] = time.perf_counter() - t2
         t3 = time.perf_counter()
-        summary = self.scene.scene_summary(bpy)
-        files = self.render.export_files(bpy, settings, self.tmpdir)
+        try:
+            summary = self.scene.scene_summary(bpy)
+            files = self.render.export_files(bpy, settings, self.tmpdir)
+        except Exception as error:  # noqa: BLE001 - a scene the summary or an exporter chokes on fails its job only
+            return self._failure("program", f"summary or export failed: {_describe(error)}", None, timings)
         timings["summary_s"] = time.perf_counter() - t3
         timings["worker_s"] = time.perf_counter() - t0
         return {"type": "result", "ok": True, "passes": passes, "summary": summary, "files": files,
