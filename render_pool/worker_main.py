@@ -134,7 +134,11 @@ class Worker:
                 return
             if job.get("type") == "stop":
                 return
-            write_frame(self.result_fd, self.handle(job))
+            try:
+                reply = self.handle(job)
+            except Exception as error:  # noqa: BLE001 - a fault of the worker itself: report it, then be replaced
+                reply = self._failure("crash", f"worker error: {_describe(error)}", None, {}, recycle=True)
+            write_frame(self.result_fd, reply)
 
 
 def main(argv: list[str] | None = None) -> int:
