@@ -37,8 +37,11 @@ def _cutout_background(srgb: np.ndarray, alpha: np.ndarray) -> Background:
                       world_mask=alpha < 0.5)
 
 
-def analyse(srgb: np.ndarray, alpha: np.ndarray | None = None) -> SceneEstimate:
-    """Estimate a scene from one sRGB float image (HxWx3 in [0, 1]), optionally with its alpha."""
+def analyse(srgb: np.ndarray, alpha: np.ndarray | None = None, pitch_deg: float | None = None) -> SceneEstimate:
+    """Estimate a scene from one sRGB float image (HxWx3 in [0, 1]), optionally with its alpha.
+
+    ``pitch_deg`` overrides the estimated camera pitch (for alternative hypotheses).
+    """
     check_image(srgb)
     srgb = np.clip(srgb.astype(np.float32), 0.0, 1.0)
     h, w, _ = srgb.shape
@@ -51,6 +54,8 @@ def analyse(srgb: np.ndarray, alpha: np.ndarray | None = None) -> SceneEstimate:
     if not regions:
         notes.append("no foreground object found; the program has ground, camera and light only")
     camera = cam_mod.initial_camera(bg, w, h)
+    if pitch_deg is not None:
+        camera = cam_mod.camera_estimate(float(pitch_deg), camera.height, camera.lens, "hypothesis", w, h)
     light = estimate_light(srgb, bg, regions, cam_mod.pinhole(camera, w, h))
     irradiance = light.irradiance
     ground_lin = None

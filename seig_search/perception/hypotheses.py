@@ -1,4 +1,9 @@
-"""Ranked hypotheses: the best estimate first, then the most plausible alternatives where the image is ambiguous."""
+"""Ranked hypotheses: the best estimate first, then the most plausible alternatives where the image is ambiguous.
+
+Order: the best estimate; then, interleaved, each object's next-best shapes (most ambiguous object first, each
+alternative with its own fitted size and placement) and, when the camera pitch came from the prior rather than
+the horizon, the scene re-fitted under a steeper and a shallower camera; random shape swaps fill the rest.
+"""
 
 from __future__ import annotations
 
@@ -8,6 +13,9 @@ from seig_search.perception.analyse import analyse
 from seig_search.perception.spec import to_spec
 from seig_search.proposers.base import TargetImage
 
+PITCH_ALTERNATIVES_DEG = (12.0, -10.0)  # added to a prior pitch for the camera hypotheses
+RANDOM_SHAPES = ("cube", "sphere", "cylinder", "cone")
+
 
 def initial_specs(target: TargetImage, n: int, seed: int) -> list:
     """Up to ``n`` SceneSpec hypotheses for the target, best first (deterministic for a given seed)."""
@@ -15,24 +23,33 @@ def initial_specs(target: TargetImage, n: int, seed: int) -> list:
         return []
     est = analyse(target.srgb, target.alpha)
     specs = [to_spec(est)]
-    rng = np.random.default_rng(seed)
+    seen = {tuple(o.shape for o in specs[0].objects)}
     base = [o.shape for o in est.objects]
-    # Alternatives: for each object, its next-best shapes, most ambiguous objects first.
-    alts = []
+    shape_alts = []
     for i, o in enumerate(est.objects):
         for g in o.shapes[1:]:
-            gap = o.shapes[0].score - g.score
-            alts.append((gap, i, g.shape))
-    alts.sort(key=lambda t: (t[0], t[1]))
-    for _, i, shape in alts:
-        if len(specs) >= n:
-            break
+            shape_alts.append((o.shapes[0].score - g.score, i, g.shape))
+    shape_alts.sort(key=lambda t: (t[0], t[1]))
+    camera_alts = []
+    if est.camera.source == "prior" and est.objects:
+        camera_alts = [est.camera.pitch_deg + d for d in PITCH_ALTERNATIVES_DEG]
+
+    def add_shapes(i: int, shape: str) -> None:
         shapes = list(base)
         shapes[i] = shape
-        specs.append(to_spec(est, shapes))
-    while len(specs) < n and est.objects:  # random shape swaps when the ranking runs out
-        shapes = list(base)
-        i = int(rng.integers(len(shapes)))
-        shapes[i] = str(rng.choice(["cube", "sphere", "cylinder", "cone"]))
-        specs.append(to_spec(est, shapes))
+        if tuple(shapes) not in seen:
+            seen.add(tuple(shapes))
+            specs.append(to_spec(est, shapes))
+
+    while len(specs) < n and (shape_alts or camera_alts):
+        if shape_alts:
+            _, i, shape = shape_alts.pop(0)
+            add_shapes(i, shape)
+        if camera_alts and len(specs) < n:
+            specs.append(to_spec(analyse(target.srgb, target.alpha, pitch_deg=camera_alts.pop(0))))
+    rng = np.random.default_rng(seed)
+    tries = 0
+    while len(specs) < n and est.objects and tries < 20 * n:  # random shape swaps when the ranking runs out
+        tries += 1
+        add_shapes(int(rng.integers(len(base))), str(rng.choice(RANDOM_SHAPES)))
     return specs[:n]

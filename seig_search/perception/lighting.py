@@ -82,8 +82,9 @@ def estimate_light(srgb: np.ndarray, bg: Background, regions: list[Region], cam:
     if bg.ground_mask is not None and bg.ground_mask.any():
         # Only albedo x light is observable: fix the scale with a typical ground albedo, then split the lit
         # ground's irradiance into ambient (the shadow share) and sun.
-        ground_lum = float(luminance(np.median(srgb_to_linear(srgb[bg.ground_mask]), axis=0)))
-        irradiance = ground_lum / PRIOR_GROUND_ALBEDO
+        ground_lin = np.median(srgb_to_linear(srgb[bg.ground_mask]), axis=0)
+        # a strongly coloured ground must not need an albedo above 0.9 in any channel
+        irradiance = max(float(luminance(ground_lin)) / PRIOR_GROUND_ALBEDO, float(ground_lin.max()) / 0.9, 1e-4)
         ambient = irradiance * (ratio if ratio is not None else PRIOR_AMBIENT_SHARE)
         sun = max(0.1, (irradiance - ambient) * math.pi / sin_el)
     else:

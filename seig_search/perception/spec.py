@@ -21,14 +21,21 @@ def to_spec(est: SceneEstimate, shapes: list[str] | None = None) -> SceneSpec:
     objects = []
     for i, obj in enumerate(est.objects):
         shape = (shapes[i] if shapes is not None else obj.shape)
+        dims, location, rotation = obj.dims, obj.location, obj.rotation_deg
+        fit = obj.fits.get(shape)
+        if fit is not None and shape != obj.shape:  # an alternative shape keeps its own fitted placement
+            k = obj.fit_scale
+            dims = tuple(d * k for d in fit.dims)
+            location = tuple(v * k for v in fit.location)
+            rotation = (0.0, 0.0, fit.yaw_deg if shape in ("cube", "plane") else 0.0)
         if shape not in ("cube", "sphere", "cylinder", "cone", "torus", "plane"):
             shape = "cube"  # an honest "unknown" is rendered as its bounding box
-        dims = tuple(max(float(d), 1e-3) for d in obj.dims)
+        dims = tuple(max(float(d), 1e-3) for d in dims)
         if shape == "plane":
             dims = (dims[0], dims[1], 0.0)
         objects.append(ObjectSpec(
-            name=f"obj{i}", shape=shape, dims=dims, location=tuple(float(v) for v in obj.location),
-            rotation_deg=tuple(float(v) for v in obj.rotation_deg), color=_clip01(obj.appearance.color),
+            name=f"obj{i}", shape=shape, dims=dims, location=tuple(float(v) for v in location),
+            rotation_deg=tuple(float(v) for v in rotation), color=_clip01(obj.appearance.color),
             roughness=float(np.clip(obj.appearance.roughness, 0, 1)), metallic=float(np.clip(obj.appearance.metallic, 0, 1)),
         ))
     cam = est.camera
