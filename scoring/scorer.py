@@ -69,6 +69,9 @@ class Scorer:
         m = self.models
         if m is None or (m.lpips is None and m.clip is None):
             raw = self.config.offline_weights.as_dict()
+            # a neural term named in the offline weights has no network to compute it: it weighs nothing
+            raw["lpips"] = raw["lpips"] if m is not None and m.lpips is not None else 0.0
+            raw["clip"] = raw["clip"] if m is not None and m.clip is not None else 0.0
         else:
             raw = self.config.weights.as_dict()
             raw["lpips"] = raw["lpips"] if m.lpips is not None else 0.0

@@ -270,3 +270,13 @@ def test_weights_fetch_fills_the_standard_caches(empty_caches, monkeypatch):
     status = json.loads(runner.invoke(app, ["weights", "status", "--json"]).stdout)
     assert all(w["found"] for w in status.values()), status
     assert status["clip"]["path"].startswith(str(empty_caches / "hf"))
+
+
+def test_neural_terms_in_offline_weights_weigh_nothing_without_networks() -> None:
+    """Naming lpips in the offline combination must not reach for a network that is not there."""
+    rng = np.random.default_rng(3)
+    target = rng.random((24, 24, 3)).astype(np.float32)
+    config = ScoreConfig.model_validate({"neural": "off", "offline_weights": {"lpips": 0.5, "ssim": 0.5}})
+    scorer = Scorer(target, config)
+    assert "lpips" not in scorer.weights and scorer.weights["ssim"] > 0
+    assert scorer.score(target).total > scorer.score(1.0 - target).total
