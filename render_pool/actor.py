@@ -42,7 +42,7 @@ class _RenderActor:
 
     def run_many(self, jobs: list[RenderJob]) -> list[RenderResult]:
         # a chunk per Ray call: the Blender process renders back to back instead of idling per round trip
-        return [self.worker.run(job) for job in jobs]
+        return self.worker.run_many(jobs)
 
     def close(self) -> None:
         self.worker.close()

@@ -5,20 +5,36 @@ Plain Python (no Ray, no bpy), so it can be used and tested on its own; the Ray 
 
 from __future__ import annotations
 
+import fcntl
 import os
 import signal
 import subprocess
 import tempfile
 import time
 from dataclasses import dataclass
+from collections.abc import Sequence
 from typing import Any
 
-from render_pool.protocol import ChannelClosed, FrameTimeout, read_frame, write_frame
+from render_pool.protocol import ChannelClosed, FrameTimeout, pack, read_frame, write_packed
 from render_pool.sandbox import SandboxLimits, warn_if_weak, worker_command
 from render_pool.types import JobFailure, RenderJob, RenderResult
 
 STARTUP_TIMEOUT_S = 120.0  # importing bpy takes ~0.6 s; allow for a loaded machine
 GPU_WARMUP_TIMEOUT_S = 1800.0  # bpy 5.0.1 JIT-compiles Cycles kernels for ~8 min on Hopper GPUs
+def _grow_pipe(fd: int) -> int:
+    """Ask for a 1 MiB pipe buffer (the unprivileged maximum); return the capacity actually granted."""
+    try:
+        fcntl.fcntl(fd, fcntl.F_SETPIPE_SZ, 1 << 20)
+    except OSError:  # over the per-user pipe quota: keep what the kernel gave
+        pass
+    try:
+        return int(fcntl.fcntl(fd, fcntl.F_GETPIPE_SZ))
+    except OSError:
+        return 4096  # one page, the smallest a pipe has
+
+
+def _job_frame(job: RenderJob) -> bytes:
+    return pack({"type": "job", "program": job.program, "settings": job.settings.to_wire()})
 
 
 @dataclass(frozen=True)
@@ -42,6 +58,7 @@ class WorkerProcess:
         self.info: dict[str, Any] = {}
         self._log = tempfile.NamedTemporaryFile(prefix="seig-worker-", suffix=".log", delete=False)
         self._job_w = self._result_r = -1
+        self._job_pipe_bytes = 4096
 
     # -- lifecycle ---------------------------------------------------------------------------------------------
     def start(self) -> None:
@@ -49,6 +66,8 @@ class WorkerProcess:
         self.stop()
         job_r, job_w = os.pipe()
         result_r, result_w = os.pipe()
+        self._job_pipe_bytes = _grow_pipe(job_w)
+        _grow_pipe(result_w)  # a whole result fits: the worker moves on to the next job while this side reads
         gpu = self.options.device == "GPU"
         args = ["--job-fd", str(job_r), "--result-fd", str(result_w), "--device", self.options.device,
                 "--threads", str(self.options.threads)]
@@ -111,30 +130,60 @@ class WorkerProcess:
     # -- jobs ----------------------------------------------------------------------------------------------------
     def run(self, job: RenderJob) -> RenderResult:
         """Render one job; a hang, crash or memory exhaustion fails only this job and replaces the process."""
-        t0 = time.perf_counter()
-        if not self.alive():
+        return self.run_many([job])[0]
+
+    def run_many(self, jobs: Sequence[RenderJob]) -> list[RenderResult]:
+        """Render jobs back to back, each with its own deadline; a fault fails only its own job.
+
+        The next job's frame goes down the pipe while the current one renders (when it fits the pipe's free
+        buffer, so the write cannot block and deadlock against the worker writing its result), so Blender
+        never waits for this side between jobs. A job sent
+        ahead to a process that then died or was recycled is sent again to the new one.
+        """
+        results: list[RenderResult] = []
+        current_sent = False
+        for k, job in enumerate(jobs):
+            t0 = time.perf_counter()
+            if not self.alive():
+                current_sent = False
+                try:
+                    self.start()
+                except RuntimeError as error:  # the sandboxed process cannot start: this job fails, the next retries
+                    results.append(self._failed(job, "sandbox", str(error), t0))
+                    continue
+            next_sent = False
             try:
-                self.start()
-            except RuntimeError as error:  # the sandboxed process cannot start: this job fails, the next retries
-                return self._failed(job, "sandbox", str(error), t0)
-        settings = job.settings
-        deadline = time.monotonic() + settings.timeout_s
-        try:
-            write_frame(self._job_w, {"type": "job", "program": job.program, "settings": settings.to_wire()})
-            reply = read_frame(self._result_r, deadline)
-        except FrameTimeout:
-            self.stop()
-            message = f"no result within {settings.timeout_s:g} s; the process was killed"
-            return self._failed(job, "timeout", message, t0)
-        except (ChannelClosed, BrokenPipeError):
-            return self._failed(job, *self._death_cause(), t0)
-        self.jobs_done += 1
-        result = self._to_result(job, reply)
-        result.timings["total_s"] = time.perf_counter() - t0
-        worn = self.jobs_done >= self.options.max_jobs or reply.get("rss", 0) > self.options.max_rss_bytes
-        if reply.get("recycle") or worn:
-            self.stop()  # the next job starts a fresh process
-        return result
+                queued = 0  # bytes of job frames the worker may not have read yet
+                if not current_sent:
+                    frame = _job_frame(job)
+                    write_packed(self._job_w, frame)
+                    queued = len(frame)
+                if k + 1 < len(jobs):
+                    ahead = _job_frame(jobs[k + 1])
+                    if queued + len(ahead) <= self._job_pipe_bytes:  # so this write can never block
+                        write_packed(self._job_w, ahead)
+                        next_sent = True
+                reply = read_frame(self._result_r, time.monotonic() + job.settings.timeout_s)
+            except FrameTimeout:
+                self.stop()
+                message = f"no result within {job.settings.timeout_s:g} s; the process was killed"
+                results.append(self._failed(job, "timeout", message, t0))
+                current_sent = False
+                continue
+            except (ChannelClosed, BrokenPipeError):
+                results.append(self._failed(job, *self._death_cause(), t0))
+                current_sent = False
+                continue
+            self.jobs_done += 1
+            result = self._to_result(job, reply)
+            result.timings["total_s"] = time.perf_counter() - t0
+            results.append(result)
+            worn = self.jobs_done >= self.options.max_jobs or reply.get("rss", 0) > self.options.max_rss_bytes
+            if reply.get("recycle") or worn:
+                self.stop()  # the next job starts a fresh process (and gets its frame again)
+                next_sent = False
+            current_sent = next_sent
+        return results
 
     def _death_cause(self) -> tuple[str, str]:
         proc = self.proc

@@ -53,7 +53,12 @@ def unpack(body: bytes) -> dict:
 
 def write_frame(fd: int, message: dict) -> None:
     """Write one whole frame to a blocking fd."""
-    view = memoryview(pack(message))
+    write_packed(fd, pack(message))
+
+
+def write_packed(fd: int, frame: bytes) -> None:
+    """Write a frame made by `pack`."""
+    view = memoryview(frame)
     while view:
         written = os.write(fd, view)
         view = view[written:]

@@ -120,3 +120,18 @@ def test_srgb_curve_round_trips_and_matches_known_values():
 def test_failed_result_has_no_srgb():
     with pytest.raises(ValueError):
         RenderResult.failed("x", "timeout", "too slow").srgb()
+
+
+def test_jobs_bigger_than_the_pipe_buffer_go_through_back_to_back():
+    # run_many writes the next job ahead only when it fits the pipe; a 2 MB program must not deadlock
+    from render_pool.process import WorkerProcess
+
+    big = build_test_program() + "#" * (2 << 20) + "\n"
+    tiny = settings(engine="WORKBENCH", width=8, height=8, passes=("color",))
+    worker = WorkerProcess()
+    try:
+        results = worker.run_many([RenderJob(p, tiny, str(i)) for i, p in enumerate([big, build_test_program(), big])])
+    finally:
+        worker.close()
+    assert [r.ok for r in results] == [True, True, True], [str(r.failure) for r in results]
+    assert worker.starts == 1
