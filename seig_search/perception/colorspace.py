@@ -1,21 +1,13 @@
-"""Colour helpers: the transfer curve comes from render_pool.color when present (one implementation)."""
+"""Colour helpers for perception; the sRGB transfer curve is render_pool.color's (one implementation)."""
 
 from __future__ import annotations
 
 import numpy as np
 from skimage.color import rgb2lab
 
-try:  # the single implementation of the sRGB curve, once the pool package provides it
-    from render_pool.color import linear_to_srgb, srgb_to_linear  # type: ignore[attr-defined]
-except ImportError:  # pragma: no cover - only before render_pool.color exists
+from render_pool.color import linear_to_srgb, srgb_to_linear  # the single implementation of the curve
 
-    def srgb_to_linear(x: np.ndarray) -> np.ndarray:
-        x = np.clip(np.asarray(x, dtype=np.float32), 0.0, 1.0)
-        return np.where(x <= 0.04045, x / 12.92, ((x + 0.055) / 1.055) ** 2.4).astype(np.float32)
-
-    def linear_to_srgb(x: np.ndarray) -> np.ndarray:
-        x = np.clip(np.asarray(x, dtype=np.float32), 0.0, 1.0)
-        return np.where(x <= 0.0031308, x * 12.92, 1.055 * np.power(x, 1 / 2.4) - 0.055).astype(np.float32)
+__all__ = ["chromaticity", "linear_to_srgb", "luminance", "srgb_to_linear", "to_lab"]
 
 
 def to_lab(srgb: np.ndarray) -> np.ndarray:
