@@ -33,8 +33,8 @@ def _grow_pipe(fd: int) -> int:
         return 4096  # one page, the smallest a pipe has
 
 
-def _job_frame(job: RenderJob) -> bytes:
-    return pack({"type": "job", "program": job.program, "settings": job.settings.to_wire()})
+def _job_frame(job: RenderJob, seq: int) -> bytes:
+    return pack({"type": "job", "seq": seq, "program": job.program, "settings": job.settings.to_wire()})
 
 
 @dataclass(frozen=True)
@@ -59,8 +59,13 @@ class WorkerProcess:
         self._log = tempfile.NamedTemporaryFile(prefix="seig-worker-", suffix=".log", delete=False)
         self._job_w = self._result_r = -1
         self._job_pipe_bytes = 4096
+        self._seq = 0  # sequence number of the last job frame sent
 
     # -- lifecycle ---------------------------------------------------------------------------------------------
+    def _next_seq(self) -> int:
+        self._seq += 1
+        return self._seq
+
     def start(self) -> None:
         """Start a fresh process and wait until it has imported bpy (and warmed up a GPU)."""
         self.stop()
@@ -132,16 +137,19 @@ class WorkerProcess:
         """Render one job; a hang, crash or memory exhaustion fails only this job and replaces the process."""
         return self.run_many([job])[0]
 
-    def run_many(self, jobs: Sequence[RenderJob]) -> list[RenderResult]:
+    def run_many(self, jobs: Sequence[RenderJob], retry_out_of_sequence: bool = True) -> list[RenderResult]:
         """Render jobs back to back, each with its own deadline; a fault fails only its own job.
 
         The next job's frame goes down the pipe while the current one renders (when it fits the pipe's free
         buffer, so the write cannot block and deadlock against the worker writing its result), so Blender
         never waits for this side between jobs. A job sent
-        ahead to a process that then died or was recycled is sent again to the new one.
+        ahead to a process that then died or was recycled is sent again to the new one. Every frame carries a
+        sequence number the worker echoes: a result out of sequence (a program forging frames) replaces the
+        process, and the job is rendered again on the new one, so no job is credited with another's result.
         """
         results: list[RenderResult] = []
         current_sent = False
+        seqs: dict[int, int] = {}  # job position -> sequence number of the frame that carried it
         for k, job in enumerate(jobs):
             t0 = time.perf_counter()
             if not self.alive():
@@ -155,11 +163,13 @@ class WorkerProcess:
             try:
                 queued = 0  # bytes of job frames the worker may not have read yet
                 if not current_sent:
-                    frame = _job_frame(job)
+                    seqs[k] = self._next_seq()
+                    frame = _job_frame(job, seqs[k])
                     write_packed(self._job_w, frame)
                     queued = len(frame)
                 if k + 1 < len(jobs):
-                    ahead = _job_frame(jobs[k + 1])
+                    seqs[k + 1] = self._next_seq()
+                    ahead = _job_frame(jobs[k + 1], seqs[k + 1])
                     if queued + len(ahead) <= self._job_pipe_bytes:  # so this write can never block
                         write_packed(self._job_w, ahead)
                         next_sent = True
@@ -173,6 +183,15 @@ class WorkerProcess:
             except (ChannelClosed, BrokenPipeError):
                 results.append(self._failed(job, *self._death_cause(), t0))
                 current_sent = False
+                continue
+            if reply.get("seq") != seqs.get(k):
+                # A program wrote into the result channel: nothing more this process says can be trusted.
+                # Replace it and render this job again on the fresh process, once.
+                self.stop()
+                current_sent = False
+                results.append(self.run_many([job], retry_out_of_sequence=False)[0] if retry_out_of_sequence
+                               else self._failed(job, "sandbox", "result frame out of sequence; the process "
+                                                 "was replaced", t0))
                 continue
             self.jobs_done += 1
             result = self._to_result(job, reply)

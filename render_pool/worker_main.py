@@ -138,6 +138,7 @@ class Worker:
                 reply = self.handle(job)
             except Exception as error:  # noqa: BLE001 - a fault of the worker itself: report it, then be replaced
                 reply = self._failure("crash", f"worker error: {_describe(error)}", None, {}, recycle=True)
+            reply["seq"] = job.get("seq")  # the parent matches every result to the job it sent
             write_frame(self.result_fd, reply)
 
 

@@ -116,3 +116,33 @@ def test_blender_runs_at_normal_priority(unchecked_pool):
     [result] = unchecked_pool.render([RenderJob(probe, quick(), "nice")])
     assert result.ok, result.failure
     assert result.summary["objects"][0]["name"] == "nice0"
+
+
+FORGE = '''
+import sys
+from render_pool.protocol import write_frame
+fd = int(sys.argv[sys.argv.index("--result-fd") + 1])
+frame = sys._getframe()
+while frame is not None and not isinstance(frame.f_locals.get("job"), dict):
+    frame = frame.f_back
+seq = frame.f_locals["job"]["seq"] if {own_seq} else -1
+write_frame(fd, {{"type": "result", "ok": False, "seq": seq, "timings": {{}}, "rss": 0,
+                 "failure": {{"kind": "program", "message": "forged", "line": None}}}})
+'''
+
+
+@pytest.mark.parametrize("own_seq", [False, True], ids=["wrong-seq", "own-seq"])
+def test_forged_result_frames_never_reach_another_job(unchecked_pool, own_seq):
+    """A program that writes into the result channel can at most lie about its own job: the next job
+    still gets its own result, never the forger's leftover frame."""
+    forger = build_test_program(extra=FORGE.format(own_seq=own_seq))
+    honest = build_test_program(objects=(("cube", (0.0, 0.0, 0.5), (0.2, 0.8, 0.2)),))
+    results = unchecked_pool.render([RenderJob(forger, quick(), "forger"), RenderJob(honest, quick(), "honest"),
+                                     RenderJob(honest, quick(), "honest-again")])
+    forged, after, again = results
+    assert not forged.ok
+    assert forged.failure.kind == ("program" if own_seq else "sandbox")  # with its own seq, it may lie about itself
+    for result in (after, again):
+        assert result.ok, result.failure
+        assert [o["name"] for o in result.summary["objects"]] == ["obj0"]
+        assert result.job_id in ("honest", "honest-again")
