@@ -32,7 +32,7 @@ from render_pool.sandbox import detect
 REPO = Path(__file__).resolve().parent.parent
 MODE = detect().mode
 FILES_ISOLATED = MODE == "bwrap"
-NETWORK_ISOLATED = MODE in ("bwrap", "unshare")
+NETWORK_ISOLATED = MODE in ("bwrap", "unshare", "unshare-net")
 
 PROBE = r'''
 import json, os, socket, subprocess
