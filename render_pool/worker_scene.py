@@ -159,6 +159,12 @@ def _placement(obj: Any) -> dict[str, Any]:
     return {"location": _vec(world.to_translation()), "rotation_euler": _vec(world.to_euler("XYZ"))}
 
 
+def _shape(obj: Any) -> str | None:
+    """The dialect's shape name (the prelude tags each object with it), None for other objects."""
+    shape = obj.get("seig_shape")
+    return shape if isinstance(shape, str) else None
+
+
 def _world_summary(world: Any) -> dict[str, Any] | None:
     if world is None:
         return None
@@ -183,6 +189,7 @@ def scene_summary(bpy: Any) -> dict[str, Any]:
         elif obj.type != "CAMERA":
             objects.append({
                 "name": obj.name, "type": obj.type, "pass_index": int(obj.pass_index),
+                "shape": _shape(obj),
                 "location": _vec(obj.location), "rotation_euler": _vec(obj.rotation_euler), "scale": _vec(obj.scale),
                 "dimensions": _vec(obj.dimensions), "matrix_world": [_vec(row) for row in obj.matrix_world],
                 "material": _material_summary(obj),

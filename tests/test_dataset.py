@@ -106,6 +106,7 @@ def test_generated_ground_truth_agrees_with_the_render(render_pool, tmp_path: Pa
                 assert mask.sum() > 0 and truth["mask"]["pixels"] == int(mask.sum())
                 # The pixels' index is the renderer's pass_index of the object the summary names.
                 assert rendered[truth["name"]]["pass_index"] == truth["pass_index"]
+                assert rendered[truth["name"]]["shape"] == want.shape  # the worker reports the dialect's shape
                 assert rendered[truth["name"]]["dimensions"] == pytest.approx(list(want.dims), abs=1e-4)
                 assert rendered[truth["name"]]["location"] == pytest.approx(list(want.location), abs=1e-5)
                 assert truth["dims"] == list(want.dims) and truth["location"] == list(want.location)
