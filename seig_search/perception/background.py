@@ -55,7 +55,6 @@ def _fit_quadratic(lab: np.ndarray, seed_mask: np.ndarray, iterations: int = 4) 
     return field.reshape(h, w, 3).astype(np.float32), use.reshape(h, w)
 
 
-GREY_LIT_MARGIN = 0.2  # ratio above the shadow level that marks a lit grey surface
 MAX_SHADOW_RATIO = 0.6  # shadowed over lit ground; brighter "shadows" are grey objects (or no key light)
 
 
@@ -194,9 +193,4 @@ def _shadow_mask(srgb, field_lab, ground, world, world_lin) -> tuple[np.ndarray,
     hist, edges = np.histogram(ratio[core], bins=40, range=(0.0, MAX_SHADOW_RATIO))
     hist = np.convolve(hist, [1, 2, 1], mode="same")
     peak = int(np.argmax(hist))
-    level = float(0.5 * (edges[peak] + edges[peak + 1]))
-    # Compact patches clearly brighter than the shadow level inside a "shadow" are the sunlit faces of grey
-    # objects standing in it (a cast shadow is lit evenly, by ambient and fill light only).
-    lit = shadow & (ratio > level + GREY_LIT_MARGIN)
-    lit = ndi.binary_opening(lit, iterations=1)
-    return shadow & ~lit, level
+    return shadow, float(0.5 * (edges[peak] + edges[peak + 1]))
