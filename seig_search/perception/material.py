@@ -35,6 +35,8 @@ def region_stats(lin: np.ndarray, region: Region) -> dict[str, float]:
     }
 
 
+DIFFUSE_LO, DIFFUSE_HI = 55, 90  # brightness percentiles taken as the diffuse colour (below highlights)
+METAL_TINT_GAIN = 0.5  # reflected-ground brightness -> base colour
 METAL_SCORE_THRESHOLD = 2.2  # log(contrast) - log(darkest tenth / ground), set on development scenes
 
 
@@ -55,11 +57,11 @@ def estimate_appearance(srgb: np.ndarray, region: Region, irradiance: float = 1.
         lo, hi = np.percentile(lum, [75, 95])
         sel = (lum >= lo) & (lum <= hi)
         bright = np.median(px[sel], axis=0) if sel.any() else np.median(px, axis=0)
-        albedo = np.clip(bright / np.maximum(ground_lin, 1e-4) * 0.5, 0.0, 1.0)
+        albedo = np.clip(bright / np.maximum(ground_lin, 1e-4) * METAL_TINT_GAIN, 0.0, 1.0)
         roughness = 0.25
     else:
         # Lit diffuse colour: the upper-middle of the brightness distribution, below specular highlights.
-        lo, hi = np.percentile(lum, [55, 90])
+        lo, hi = np.percentile(lum, [DIFFUSE_LO, DIFFUSE_HI])
         sel = (lum >= lo) & (lum <= hi)
         diffuse = np.median(px[sel], axis=0) if sel.any() else np.median(px, axis=0)
         albedo = np.clip(diffuse / max(irradiance, 1e-4), 0.0, 1.0)
