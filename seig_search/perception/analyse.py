@@ -2,15 +2,13 @@
 
 from __future__ import annotations
 
-import math
 
 import numpy as np
 
 from seig_search.errors import InputImageError
 from seig_search.perception import camera as cam_mod
 from seig_search.perception.background import analyse_background, denoise
-from seig_search.perception.colorspace import luminance, srgb_to_linear
-from seig_search.perception.geometry import PinholeCamera
+from seig_search.perception.colorspace import srgb_to_linear
 from seig_search.perception.lighting import estimate_light
 from seig_search.perception.material import estimate_appearance
 from seig_search.perception.place import place_objects

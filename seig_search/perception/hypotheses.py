@@ -11,18 +11,19 @@ import numpy as np
 
 from seig_search.perception.analyse import analyse
 from seig_search.perception.spec import to_spec
+from seig_search.program.spec import SceneSpec
 from seig_search.proposers.base import TargetImage
 
 PITCH_ALTERNATIVES_DEG = (12.0, -10.0)  # added to a prior pitch for the camera hypotheses
 RANDOM_SHAPES = ("cube", "sphere", "cylinder", "cone")
 
 
-def initial_specs(target: TargetImage, n: int, seed: int) -> list:
+def initial_specs(target: TargetImage, n: int, seed: int) -> list[SceneSpec]:
     """Up to ``n`` SceneSpec hypotheses for the target, best first (deterministic for a given seed)."""
     if n <= 0:
         return []
     est = analyse(target.srgb, target.alpha)
-    specs = [to_spec(est)]
+    specs: list[SceneSpec] = [to_spec(est)]
     seen = {tuple(o.shape for o in specs[0].objects)}
     base = [o.shape for o in est.objects]
     shape_alts = []
