@@ -18,6 +18,8 @@ from seig_search.perception.colorspace import chromaticity, linear_to_srgb, srgb
 from seig_search.perception.types import Background, Region
 
 
+MIN_PART_SHARE = 0.08  # a colour part smaller than this share of its blob joins a neighbour (set on dev seeds)
+
 def _region(mask: np.ndarray) -> Region:
     rows, cols = np.nonzero(mask)
     return Region(
@@ -133,7 +135,7 @@ def _split_by_colour(srgb: np.ndarray, comp: np.ndarray, min_size: int, tol: flo
     if len(parts) < 2:
         return [comp]
     # pieces too small to be an object go to the neighbour they touch most
-    big = [p for p in parts if p.sum() >= max(2 * min_size, int(0.15 * area))]
+    big = [p for p in parts if p.sum() >= max(2 * min_size, int(MIN_PART_SHARE * area))]
     if not big:
         return [comp]
     marker = np.zeros(comp.shape, int)
