@@ -17,8 +17,8 @@ from skimage.feature import peak_local_max
 from seig_search.perception.colorspace import chromaticity, linear_to_srgb, srgb_to_linear, to_lab
 from seig_search.perception.types import Background, Region
 
-
 MIN_PART_SHARE = 0.08  # a colour part smaller than this share of its blob joins a neighbour (set on dev seeds)
+
 
 def _region(mask: np.ndarray) -> Region:
     rows, cols = np.nonzero(mask)
