@@ -90,9 +90,15 @@ def test_known_program_round_trips_through_search(render_pool, target_png, tmp_p
 
 def test_search_beats_the_one_shot_proposal(render_pool, target_png, staged, tmp_path):
     oneshot = _run(render_pool, target_png, tmp_path / "oneshot", _config(method="oneshot"))
-    print(f"PSNR staged {staged.metrics['psnr']:.2f} dB vs one-shot {oneshot.metrics['psnr']:.2f} dB")
-    assert staged.metrics["psnr"] > oneshot.metrics["psnr"] + 1.0  # measured: 17.60 vs 15.82 dB
+    unstaged = _run(render_pool, target_png, tmp_path / "unstaged", _config(method="unstaged"))
+    print(f"PSNR staged {staged.metrics['psnr']:.2f} dB, unstaged {unstaged.metrics['psnr']:.2f} dB, "
+          f"one-shot {oneshot.metrics['psnr']:.2f} dB")
+    # Measured with seeds 0-2: staged 16.36-16.47 dB, unstaged 20.17-21.26 dB, one-shot 15.82-15.89 dB. On this
+    # scene the joint search wins at equal renders (docs/search.md discusses why); both beat the first guess.
+    assert staged.metrics["psnr"] > oneshot.metrics["psnr"] + 0.3
     assert staged.best.score > oneshot.best.score
+    assert unstaged.metrics["psnr"] > oneshot.metrics["psnr"] + 2.5
+    assert unstaged.best.score > oneshot.best.score
     out = staged.out
     lines = (out / "search" / "log.jsonl").read_text().splitlines()
     assert len(lines) == staged.metrics["renders"]["budgeted"] + staged.metrics["renders"]["final_pick"]
