@@ -43,6 +43,11 @@ def method_means(results: Results) -> dict[str, dict[str, float | None]]:
     return out
 
 
+def _first_line(text: str | None, limit: int = 160) -> str:
+    line = (text or "").strip().splitlines()[0] if (text or "").strip() else ""
+    return line if len(line) <= limit else line[: limit - 3] + "..."
+
+
 def markdown_table(results: Results) -> str:
     means = method_means(results)
     has_truth = any(r.truth for r in results.runs)
@@ -61,7 +66,8 @@ def markdown_table(results: Results) -> str:
              "", head, rule, *rows]
     failed = [r for r in results.runs if r.status == "failed"]
     if failed:
-        lines += ["", "Failed runs:", *[f"- {r.case} / {r.method}: {r.error}" for r in failed]]
+        lines += ["", "Failed runs (full errors in results.json and each run's status.json):",
+                  *[f"- {r.case} / {r.method}: {_first_line(r.error)}" for r in failed]]
     return "\n".join(lines) + "\n"
 
 
