@@ -199,9 +199,10 @@ def holdout_compare(options: TuneOptions, base: SearchConfig, tuned: dict[str, A
     base_data = config_to_dict(base)
     base_data["search"] = {**base_data["search"], "budget_renders": budget}
     tuned_data = {**tuned, "search": {**tuned["search"], "budget_renders": budget}}
-    out = options.out / "holdout"
-    base_records = _run_config(cases, base_data, out / "base", options.ray_address)
-    tuned_records = _run_config(cases, tuned_data, out / options.preset_name, options.ray_address)
+    out = options.out / "holdout"  # folders keyed by config hash: a study that found a new best re-runs it
+    base_records = _run_config(cases, base_data, out / f"base-{config_hash(base_data)}", options.ray_address)
+    tuned_records = _run_config(cases, tuned_data, out / f"{options.preset_name}-{config_hash(tuned_data)}",
+                                options.ray_address)
     per_case = [{"case": c.id, "base": (b.get("metrics") or {}).get(options.objective),
                  "tuned": (t.get("metrics") or {}).get(options.objective)}
                 for c, b, t in zip(cases, base_records, tuned_records)]
