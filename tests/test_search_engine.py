@@ -203,3 +203,18 @@ def test_time_budget_stops_the_search(tmp_path):
     assert result.best.program == render_program(GUESS)  # the first proposal, rendered anyway
     assert all(s.rounds_done == 0 for s in result.stages)
     assert sum(renderer.rendered.values()) <= 2  # the first program, under the stage and the final setting
+
+
+def test_resume_renders_machinery_faults_again_but_replays_program_faults():
+    """A dead worker or a deadline missed under load says nothing about the program: resume renders it again."""
+    from seig_search.search.evaluate import Budget, Evaluator
+    from seig_search.search.log import LogRecord
+
+    def record(h: str, kind: str | None) -> LogRecord:
+        return LogRecord(stage="geometry", round=0, hash=h, setting="s", score=float("-inf") if kind else 0.5,
+                         failure=None if kind is None else {"kind": kind, "message": "m", "line": None})
+
+    records = [record("ok", None), record("raises", "program"), record("policy", "policy"),
+               record("died", "crash"), record("slow", "timeout"), record("nosandbox", "sandbox")]
+    evaluator = Evaluator(renderer=None, scorer=None, size=(8, 8), log=None, budget=Budget(), replay=records)
+    assert sorted(h for h, _ in evaluator.replay) == ["ok", "policy", "raises"]

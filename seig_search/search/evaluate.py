@@ -79,6 +79,9 @@ class Budget:
         return self.remaining() == 0
 
 
+RENDER_AGAIN_ON_RESUME = ("crash", "sandbox", "timeout", "memory")
+
+
 class Evaluator:
     def __init__(self, renderer: Renderer, scorer: Scorer, size: tuple[int, int], log: SearchLog,
                  budget: Budget, replay: list[LogRecord] | None = None) -> None:
@@ -88,7 +91,10 @@ class Evaluator:
         self.log = log
         self.budget = budget
         self.seen: dict[tuple[str, str], LogRecord] = {}
-        self.replay: dict[tuple[str, str], LogRecord] = {r.key: r for r in (replay or [])}
+        # Faults of the machinery (a dead worker, a deadline under load) are rendered again on resume; what the
+        # program itself caused (policy, syntax, its own error) is deterministic and replayed like any score.
+        self.replay: dict[tuple[str, str], LogRecord] = {
+            r.key: r for r in (replay or []) if not (r.failure and r.failure.get("kind") in RENDER_AGAIN_ON_RESUME)}
         self.rendered = 0  # renders actually made by this process
         self.replayed = 0  # renders taken from the interrupted run's log
         self.render_seconds = 0.0
