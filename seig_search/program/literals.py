@@ -86,6 +86,17 @@ def rewrite(source: str, values: Mapping[str, float], *, clip: bool = False) -> 
     unknown = sorted(set(values) - set(literals))
     if unknown:
         raise ProgramError(f"no literal with id {', '.join(unknown)}")
+    for lit_id, value in values.items():
+        if not math.isfinite(float(value)):
+            lit = literals[lit_id]
+            raise ProgramError(f"literal {lit_id} ({lit.context}): value {value!r} is not finite", line=lit.line)
+    return splice_values(source, literals, values, clip=clip)
+
+
+def splice_values(source: str, literals: Mapping[str, Literal], values: Mapping[str, float], *,
+                  clip: bool = False) -> str:
+    """Write ``values`` over the spans of already-found ``literals`` of ``source`` (no parse: callers that
+    rewrite one source many times find its literals once)."""
     data = source.encode("utf-8")
     starts = [0]
     for piece in data.splitlines(keepends=True):
@@ -93,8 +104,6 @@ def rewrite(source: str, values: Mapping[str, float], *, clip: bool = False) -> 
     edits = []
     for lit_id, value in values.items():
         lit = literals[lit_id]
-        if not math.isfinite(float(value)):
-            raise ProgramError(f"literal {lit_id} ({lit.context}): value {value!r} is not finite", line=lit.line)
         value = lit.clip(value) if clip else float(value)
         begin, end = starts[lit.line - 1] + lit.col, starts[lit.end_line - 1] + lit.end_col
         edits.append((begin, end, format_value(lit, value).encode("utf-8")))

@@ -26,7 +26,7 @@ from dataclasses import dataclass, field
 
 import optuna
 
-from seig_search.program.literals import Literal, find_literals, format_value
+from seig_search.program.literals import Literal, find_literals, splice_values
 from seig_search.proposers.base import STAGES
 
 optuna.logging.set_verbosity(optuna.logging.WARNING)
@@ -52,18 +52,7 @@ def find_section_literals(source: str) -> list[Literal]:
 
 def fast_rewrite(source: str, literals: dict[str, Literal], values: dict[str, float]) -> str:
     """``literals.rewrite`` for a fixed source whose literals were found once (spans reused, no re-parse)."""
-    data = source.encode("utf-8")
-    starts = [0]
-    for piece in data.splitlines(keepends=True):
-        starts.append(starts[-1] + len(piece))
-    edits = []
-    for lit_id, value in values.items():
-        lit = literals[lit_id]
-        begin, end = starts[lit.line - 1] + lit.col, starts[lit.end_line - 1] + lit.end_col
-        edits.append((begin, end, format_value(lit, lit.clip(value)).encode("utf-8")))
-    for begin, end, text in sorted(edits, reverse=True):
-        data = data[:begin] + text + data[end:]
-    return data.decode("utf-8")
+    return splice_values(source, literals, values, clip=True)
 
 
 WINDOW_STEPS = 3.0  # a study samples within this many steps of the survivor's value (its trust region)
