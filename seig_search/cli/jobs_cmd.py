@@ -145,7 +145,11 @@ def tune_command(
             def on_trial(number: int, value: float) -> None:
                 progress.update(task_id, advance=1, last=f"trial {number}: {objective} {value:.4f}")
 
-            summary = run_tune(options, on_trial=on_trial)
+            def on_resume(done: int) -> None:
+                progress.update(task_id, completed=min(done, trials),
+                                last=f"{done} trials already done" if done else "")
+
+            summary = run_tune(options, on_trial=on_trial, on_resume=on_resume)
     except SeigError as error:
         raise fail(error) from None
     console.print(f"best trial {summary['best_trial']}: {objective} {summary['best_value']:.4f}; "

@@ -137,7 +137,9 @@ def _plots(study, out: Path) -> list[str]:
     return written
 
 
-def run_tune(options: TuneOptions, on_trial: Callable[[int, float], None] | None = None) -> dict[str, Any]:
+def run_tune(options: TuneOptions, on_trial: Callable[[int, float], None] | None = None,
+             on_resume: Callable[[int], None] | None = None) -> dict[str, Any]:
+    """Run (or continue) the study; ``on_resume(n)`` first says how many trials were already complete."""
     import optuna
 
     if options.objective not in OBJECTIVES:
@@ -165,6 +167,8 @@ def run_tune(options: TuneOptions, on_trial: Callable[[int, float], None] | None
             return value
 
         complete = len([t for t in study.trials if t.state == optuna.trial.TrialState.COMPLETE])
+        if on_resume:
+            on_resume(complete)
         if complete < options.trials:
             study.optimize(objective, n_trials=options.trials - complete)
         best = study.best_trial
