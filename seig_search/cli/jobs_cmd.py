@@ -26,6 +26,13 @@ def _budget(text: Optional[str]) -> Optional[int]:
     return int(text)
 
 
+def _with_progress(label: str, total: int, run):
+    """Call ``run(on_done)`` under a progress bar advanced once per finished run."""
+    with Progress(*COLUMNS, console=console) as progress:
+        task_id = progress.add_task(label, total=total, last="")
+        return run(_progress_callback(progress, task_id))
+
+
 def _progress_callback(progress: Progress, task_id):
     def done(task, record: dict) -> None:
         status = record.get("status")
@@ -62,9 +69,7 @@ def bench_command(
         _, cases, _, per_run, tasks = bench_tasks(options)
         console.print(f"seig bench: {len(cases)} cases x {len(options.methods)} methods, {per_run} renders each",
                       highlight=False)
-        with Progress(*COLUMNS, console=console) as progress:
-            task_id = progress.add_task("runs", total=len(tasks), last="")
-            results = run_bench(options, on_done=_progress_callback(progress, task_id))
+        results = _with_progress("runs", len(tasks), lambda done: run_bench(options, on_done=done))
     except SeigError as error:
         raise fail(error) from None
     failed = sum(1 for r in results.runs if r.status == "failed")
@@ -98,9 +103,7 @@ def batch_command(
                                parallel=parallel)
         _, _, tasks = batch_tasks(options)
         console.print(f"seig batch: {len(tasks)} images -> {out}", highlight=False)
-        with Progress(*COLUMNS, console=console) as progress:
-            task_id = progress.add_task("images", total=len(tasks), last="")
-            results = run_batch(options, on_done=_progress_callback(progress, task_id))
+        results = _with_progress("images", len(tasks), lambda done: run_batch(options, on_done=done))
     except SeigError as error:
         raise fail(error) from None
     failed = [r for r in results.runs if r.status == "failed"]

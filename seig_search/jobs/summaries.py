@@ -95,6 +95,15 @@ def score_curves(out_dir: Path) -> list[list[tuple[int, float]]]:
     return [seg for seg in segments if seg]
 
 
+def _save(fig, path: Path) -> Path:
+    import matplotlib.pyplot as plt
+
+    fig.tight_layout()
+    fig.savefig(path, dpi=110)
+    plt.close(fig)
+    return path
+
+
 def write_plots(results: Results, out: Path) -> list[Path]:
     """metrics_by_method.png (bars of each column's mean) and score_vs_renders.png (one line per run)."""
     import matplotlib
@@ -116,11 +125,7 @@ def write_plots(results: Results, out: Path) -> list[Path]:
             ax.tick_params(axis="x", labelsize=7, rotation=30)
         for ax in list(axes.flat)[len(columns):]:
             ax.axis("off")
-        fig.tight_layout()
-        path = out / "metrics_by_method.png"
-        fig.savefig(path, dpi=110)
-        plt.close(fig)
-        written.append(path)
+        written.append(_save(fig, out / "metrics_by_method.png"))
     fig, ax = plt.subplots(figsize=(7, 4))
     colours = {m: plt.cm.tab10(i) for i, m in enumerate(results.methods)}
     for run in results.runs:
@@ -134,11 +139,7 @@ def write_plots(results: Results, out: Path) -> list[Path]:
     ax.set_xlabel("renders spent")
     ax.set_ylabel("best score so far (per render setting)")
     ax.set_title("score against renders spent")
-    fig.tight_layout()
-    path = out / "score_vs_renders.png"
-    fig.savefig(path, dpi=110)
-    plt.close(fig)
-    written.append(path)
+    written.append(_save(fig, out / "score_vs_renders.png"))
     return written
 
 

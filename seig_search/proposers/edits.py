@@ -167,8 +167,8 @@ def _object_state(program: SceneProgram, name: str):
     return dims, location, rotation
 
 
-def add(program: SceneProgram, rng: random.Random) -> tuple[SceneProgram, str] | None:
-    """Add a smaller copy of an object beside it (the literal sampler then moves and sizes it)."""
+def _pick_object(program: SceneProgram, rng: random.Random):
+    """(all names, a random object's name, its dims, location, rotation), or None when there is none to edit."""
     names = objects(program)
     if not names:
         return None
@@ -179,6 +179,15 @@ def add(program: SceneProgram, rng: random.Random) -> tuple[SceneProgram, str] |
         return None
     if dims is None or location is None:
         return None
+    return names, name, dims, location, rotation
+
+
+def add(program: SceneProgram, rng: random.Random) -> tuple[SceneProgram, str] | None:
+    """Add a smaller copy of an object beside it (the literal sampler then moves and sizes it)."""
+    picked = _pick_object(program, rng)
+    if picked is None:
+        return None
+    names, name, dims, location, rotation = picked
     scale = rng.uniform(0.5, 1.0)
     new_dims = tuple(max(0.05, d * scale) for d in dims)
     angle = rng.uniform(0.0, 2.0 * math.pi)
@@ -201,16 +210,10 @@ def _rotation_matrix(rotation_deg) -> list[list[float]]:
 
 def split(program: SceneProgram, rng: random.Random) -> tuple[SceneProgram, str] | None:
     """Split one object in two halves along its longest side (one region may be two objects)."""
-    names = objects(program)
-    if not names:
+    picked = _pick_object(program, rng)
+    if picked is None:
         return None
-    name = rng.choice(names)
-    try:
-        dims, location, rotation = _object_state(program, name)
-    except (ValueError, SyntaxError):
-        return None
-    if dims is None or location is None:
-        return None
+    names, name, dims, location, rotation = picked
     axis = max(range(3), key=lambda i: dims[i])
     half = list(dims)
     half[axis] = dims[axis] / 2.0
