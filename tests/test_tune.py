@@ -68,3 +68,22 @@ def test_bad_tune_options_exit_with_config_errors(tmp_path: Path) -> None:
                              capture_output=True, text=True, timeout=60)
         assert run.returncode == 2, (extra, run.stdout, run.stderr)
         assert message in run.stderr
+
+
+@pytest.mark.parametrize("preset", ["fast", "default", "quality"])
+def test_the_study_starts_from_the_base_config(preset: str) -> None:
+    """Trial 0 is the base preset itself, so a study never ends below its starting point on the tuning cases."""
+    import optuna
+
+    from seig_search.config import load_config
+    from seig_search.jobs.tune import base_params, sample_config
+
+    base = load_config(None, preset, {})
+    params = base_params(base)
+    replayed = sample_config(optuna.trial.FixedTrial(params), base, base.total_renders())
+    for stage, again in zip(base.stages, replayed["stages"]):
+        assert (again["beam"], again["per_survivor"], again["rounds"]) == (stage.beam, stage.per_survivor,
+                                                                           stage.rounds)
+        assert again["render"]["engine"] == stage.render.engine
+        assert again["render"].get("samples", 1) == stage.render.samples or stage.render.engine == "WORKBENCH"
+    assert replayed["search"]["initial"] == base.search.initial

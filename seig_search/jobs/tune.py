@@ -71,6 +71,33 @@ def sample_config(trial, base: SearchConfig, budget: int) -> dict[str, Any]:
     return data
 
 
+def base_params(base: SearchConfig) -> dict[str, Any]:
+    """The base config as a point of the search space (values outside the space's ranges are left out).
+
+    The study evaluates it first, so the tuned preset is the base unless some trial beat it on the tuning cases.
+    """
+    data = config_to_dict(base)
+    params: dict[str, Any] = {}
+
+    def put(name: str, value: Any, allowed) -> None:
+        if value in allowed:
+            params[name] = value
+
+    put("initial", data["search"].get("initial"), range(1, 9))
+    for stage in data["stages"]:
+        name = stage["name"]
+        put(f"{name}.beam", stage.get("beam"), range(1, 5))
+        put(f"{name}.per_survivor", stage.get("per_survivor"), range(2, 13))
+        put(f"{name}.rounds", stage.get("rounds"), range(1, 9))
+        render = stage.get("render") or {}
+        engine = render.get("engine", "CYCLES")
+        if engine == "WORKBENCH":
+            params[f"{name}.engine"] = "WORKBENCH"
+        elif engine == "CYCLES":
+            put(f"{name}.samples", render.get("samples"), (1, 4, 8, 16))
+    return params
+
+
 def _objective_value(records: list[dict[str, Any]], objective: str) -> float:
     values = []
     for r in records:
@@ -167,6 +194,8 @@ def run_tune(options: TuneOptions, on_trial: Callable[[int, float], None] | None
             return value
 
         complete = len([t for t in study.trials if t.state == optuna.trial.TrialState.COMPLETE])
+        if not study.trials:  # a new study starts from the base config
+            study.enqueue_trial(base_params(base))
         if on_resume:
             on_resume(complete)
         if complete < options.trials:
