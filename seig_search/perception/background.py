@@ -126,6 +126,7 @@ def analyse_background(srgb: np.ndarray, ground_threshold: float = 7.0) -> Backg
 
     world_lin = srgb_to_linear(np.median(srgb[world], axis=0)) if world.any() else None
     shadow, ratio = _shadow_mask(srgb, field, ground, world, world_lin)
+    shadow, ratio = _grey_objects_in_shadow(srgb, lab, field, ground, shadow, ratio)
     ground_srgb = tuple(float(v) for v in np.median(srgb[ground], axis=0)) if ground.any() else None
     world_srgb = tuple(float(v) for v in np.median(srgb[world], axis=0)) if world.any() else (0.05, 0.05, 0.05)
     return Background(
@@ -194,3 +195,64 @@ def _shadow_mask(srgb, field_lab, ground, world, world_lin) -> tuple[np.ndarray,
     hist = np.convolve(hist, [1, 2, 1], mode="same")
     peak = int(np.argmax(hist))
     return shadow, float(0.5 * (edges[peak] + edges[peak + 1]))
+
+
+SHADOW_LEVEL_TOL = 0.3  # |log(level / shadow level)| within which a flat piece of a shadow blob is shadow
+
+
+def _grey_objects_in_shadow(srgb, lab, field_lab, ground, shadow, ratio_peak):
+    """Take grey objects back out of the shadow mask.
+
+    A grey object on a grey ground has the ground's chromaticity and is darker than it, as a cast shadow is.
+    But a cast shadow is one flat darkening (lit by the ambient only): it has no crisp edges inside, while an
+    object shows face edges and its outline against its own shadow. Shadow blobs with crisp inner edges are
+    cut along them; the pieces at the level of the clean shadows (those without inner edges) stay shadow,
+    the others are objects.
+    """
+    from skimage.color import lab2rgb
+    from skimage.feature import canny
+
+    if not shadow.any():
+        return shadow, ratio_peak
+    lin = srgb_to_linear(srgb).sum(axis=2)
+    g_lin = srgb_to_linear(np.clip(lab2rgb(field_lab), 0.0, 1.0)).sum(axis=2)
+    ratio = lin / np.maximum(g_lin, 1e-4)
+    lum = lab[..., 0]
+    edges = canny(lum, sigma=1.0, low_threshold=3.0, high_threshold=6.0)
+    rim = ndi.binary_dilation(~shadow, iterations=2)  # the blob's own outline is no inner edge
+    inner = edges & shadow & ~rim
+    labels, n = ndi.label(shadow, structure=np.ones((3, 3)))
+    if n == 0:
+        return shadow, ratio_peak
+    idx = np.arange(1, n + 1)
+    n_inner = ndi.sum(inner, labels, idx)
+    size = ndi.sum(shadow, labels, idx)
+    impure = (n_inner >= np.maximum(4, 0.03 * size))
+    clean = shadow & ~impure[labels - 1].astype(bool) & (labels > 0) if n else shadow
+    grad = np.hypot(ndi.sobel(lum, 0), ndi.sobel(lum, 1)) / 8.0
+    flat = grad < 4.0
+    if (clean & flat).sum() >= 8:
+        level = float(np.median(ratio[clean & flat]))
+    elif ratio_peak is not None:
+        level = ratio_peak
+    else:
+        return shadow, ratio_peak
+    from skimage.segmentation import watershed
+
+    out = shadow.copy()
+    for k in np.nonzero(impure)[0]:
+        blob = labels == k + 1
+        # flat zones seed a watershed on the gradient: closed pieces even where the edges have gaps
+        seeds, m = ndi.label(blob & (grad < 2.5))
+        if m < 2:
+            continue
+        pieces = watershed(grad, seeds, mask=blob)
+        for j in range(1, m + 1):
+            pc = pieces == j
+            if not pc.any():
+                continue
+            r = float(np.median(ratio[pc]))
+            if abs(np.log(max(r, 1e-3) / max(level, 1e-3))) > SHADOW_LEVEL_TOL:
+                out[pc] = False
+    return out, (level if (clean & flat).sum() >= 8 else ratio_peak)
+

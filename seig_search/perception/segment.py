@@ -17,6 +17,8 @@ from skimage.feature import peak_local_max
 from seig_search.perception.colorspace import chromaticity, linear_to_srgb, srgb_to_linear, to_lab
 from seig_search.perception.types import Background, Region
 
+GREY_MIN_LEVEL = 0.06  # linear r+g+b: below this a superpixel is dark, not grey
+GREY_MIN_SHARE = 0.25  # a grey group this share of its blob is an object of its own
 MIN_PART_SHARE = 0.08  # a colour part smaller than this share of its blob joins a neighbour (set on dev seeds)
 
 
@@ -117,6 +119,21 @@ def _split_by_colour(srgb: np.ndarray, comp: np.ndarray, min_size: int, tol: flo
         parent[rb] = ra
         cw[ra] = (cw[ra][0] + cw[rb][0], cw[ra][1] + cw[rb][1])
         del cw[rb]
+    # A large connected group of grey superpixels (no hue, yet not dark) is a grey object of its own, not a
+    # highlight or shaded side of a coloured neighbour.
+    grey = ~reliable & (mean_lin.sum(axis=1) > GREY_MIN_LEVEL)
+    for (a, b) in adj:
+        if grey[a - 1] and grey[b - 1]:
+            ra, rb = find(a), find(b)
+            if ra != rb:
+                parent[rb] = ra
+    grey_size: dict[int, float] = {}
+    for i in idx:
+        if grey[i - 1]:
+            grey_size[find(i)] = grey_size.get(find(i), 0.0) + size[i - 1]
+    for root, sz in grey_size.items():
+        if sz >= max(2 * min_size, GREY_MIN_SHARE * area):
+            cw[root] = (np.zeros(2), sz)
     # unreliable superpixels join the reliable cluster they share the longest border with
     for _ in range(3):
         for i in idx:
@@ -231,8 +248,8 @@ def _absorb_fragments(parts: list[np.ndarray], srgb: np.ndarray, bg: Background 
             alive[i] = False  # ground tinted by light bounced off the object next to it
             continue
         dark = level < 0.5 * float(np.median(lin[keep[best]]))
-        if not dark:
-            continue
+        if not dark or _distinct_hues(lin3, small, keep[best]):
+            continue  # a darker object of another colour, not the shaded side of this one
         if ground_level is not None and bg.shadow_ratio is not None and \
                 float(np.median(lin[small])) < (bg.shadow_ratio * 2.0 + 0.1) * ground_level:
             alive[i] = False  # a shadow remnant
@@ -240,6 +257,16 @@ def _absorb_fragments(parts: list[np.ndarray], srgb: np.ndarray, bg: Background 
             keep[best] = keep[best] | small
             alive[i] = False
     return [p for p, a in zip(keep, alive) if a]
+
+
+def _distinct_hues(lin3: np.ndarray, a: np.ndarray, b: np.ndarray, tol: float = 40.0) -> bool:
+    """Both regions clearly coloured (saturated) and of different hues."""
+    means = np.stack([lin3[a].mean(axis=0), lin3[b].mean(axis=0)])
+    hue, sat = _hue_sat(linear_to_srgb(means))
+    if sat.min() <= 0.3:
+        return False
+    d = abs(float(hue[0] - hue[1])) % 360.0
+    return min(d, 360.0 - d) > tol
 
 
 MIN_EDGE_GRADIENT = 6.0  # Lab units per pixel along an object's outline; pools of light fade far slower
@@ -267,6 +294,11 @@ def segment_instances(srgb: np.ndarray, fg: np.ndarray, bg: Background | None = 
     min_size = max(10, int(0.001 * h * w))
     comps = measure.label(fg, connectivity=1)
     regions: list[Region] = []
+    grad = _colour_gradient(srgb)
+    lum = srgb_to_linear(srgb).sum(axis=2)
+    ground_level = None
+    if bg is not None and bg.ground_mask is not None and bg.ground_mask.any():
+        ground_level = float(np.median(lum[bg.ground_mask]))
     for lab_id in range(1, comps.max() + 1):
         comp = comps == lab_id
         if comp.sum() < min_size:
@@ -274,8 +306,11 @@ def segment_instances(srgb: np.ndarray, fg: np.ndarray, bg: Background | None = 
         pieces = []
         for part in _split_by_colour(srgb, comp, min_size):
             pieces.extend(sub for sub in _split_by_shape(part, min_size) if sub.sum() >= min_size)
+        if len(pieces) > 1 and ground_level is not None:
+            # a pool of lamp light next to an object (brighter than the ground, no crisp outline) goes before
+            # it can swallow the object as its "shaded side"
+            pieces = [p for p in pieces if float(np.median(lum[p])) < ground_level or _sharp_outline(p, grad, fg)]
         regions.extend(_region(p) for p in _absorb_fragments(pieces, srgb, bg))
-    grad = _colour_gradient(srgb)
     regions = [r for r in regions if _sharp_outline(r.mask, grad, fg)]
     regions.sort(key=lambda r: -r.area)
     return regions

@@ -1,0 +1,64 @@
+"""Grey objects on a grey ground vs cast shadows, and grey objects touching coloured ones (synthetic images)."""
+
+from __future__ import annotations
+
+import numpy as np
+from scipy import ndimage as ndi
+
+from render_pool.color import linear_to_srgb
+from seig_search.perception.background import analyse_background, denoise
+from seig_search.perception.segment import foreground_mask, segment_instances
+
+N = 96
+
+
+def _scene() -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """Linear-light image: a grey ground with a gentle gradient, a red box and a grey box, each casting a soft,
+    flat shadow to its lower right. Returns (srgb, grey object mask, grey object's shadow mask, red mask)."""
+    rr, cc = np.mgrid[0:N, 0:N].astype(float)
+    ground = 0.20 + 0.04 * rr / N
+    light = np.ones((N, N))
+
+    def box(r0, c0, s):
+        top = (rr >= r0) & (rr < r0 + s // 3) & (cc >= c0) & (cc < c0 + s)
+        side = (rr >= r0 + s // 3) & (rr < r0 + s) & (cc >= c0) & (cc < c0 + s)
+        shadow = (rr >= r0 + s // 2) & (rr < r0 + s + 10) & (cc >= c0 + 6) & (cc < c0 + s + 10) & ~(top | side)
+        return top, side, shadow
+
+    red_top, red_side, red_sh = box(52, 28, 18)  # touching the grey box
+    grey_top, grey_side, grey_sh = box(50, 46, 22)
+    blue_top, blue_side, blue_sh = box(10, 12, 16)  # on its own: a clean cast shadow shows the shadow level
+    sh = (red_sh | grey_sh | blue_sh).astype(float)
+    light = 1.0 - 0.6 * ndi.gaussian_filter(sh, 1.2)  # the shadow level is 0.4 of the lit ground
+    img = (ground * light)[..., None] * np.ones(3)
+    img[red_top] = (0.55, 0.05, 0.04)
+    img[red_side] = (0.25, 0.02, 0.02)
+    img[blue_top] = (0.04, 0.08, 0.5)
+    img[blue_side] = (0.02, 0.04, 0.22)
+    img[grey_top] = 0.16  # a grey rubber box: lit top brighter than the shadow, shaded side darker
+    img[grey_side] = 0.035
+    rng = np.random.default_rng(0)
+    img = np.clip(img * (1.0 + 0.02 * rng.standard_normal(img.shape)), 0.0, 1.0)
+    return linear_to_srgb(img).astype(np.float32), grey_top | grey_side, grey_sh, red_top | red_side
+
+
+def test_grey_object_is_not_a_shadow_but_its_shadow_is():
+    srgb, grey, grey_shadow, _ = _scene()
+    bg = analyse_background(srgb)
+    assert (bg.shadow_mask & grey).sum() < 0.3 * grey.sum()
+    core = ndi.binary_erosion(grey_shadow, iterations=2)
+    assert (bg.shadow_mask & core).sum() > 0.5 * core.sum()
+
+
+def test_grey_object_is_its_own_region():
+    srgb, grey, _, red = _scene()
+    bg = analyse_background(srgb)
+    smooth = denoise(srgb)
+    regions = segment_instances(smooth, foreground_mask(smooth, bg), bg)
+    assert len(regions) == 3
+    regions = [r for r in regions if (r.mask & (grey | red)).any()]
+    owners = sorted(("grey" if (r.mask & grey).sum() > (r.mask & red).sum() else "red") for r in regions)
+    assert owners == ["grey", "red"]
+    for r in regions:
+        obj = grey if (r.mask & grey).sum() > (r.mask & red).sum() else red
+        assert (r.mask & obj).sum() > 0.7 * obj.sum()
