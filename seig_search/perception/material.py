@@ -1,8 +1,11 @@
 """Material cues per region: albedo corrected for shading, roughness and metallic from highlights.
 
 Pixel model (measured with Cycles): linear value = albedo * (sun * cos / pi + ambient) plus a specular lobe.
-Dividing an object's lit diffuse value by the irradiance the ground receives gives its albedo relative to the
-ground's; specular highlights (bright, low-saturation peaks) and mirror-like contrast reveal the BSDF.
+A surface facing up receives what the ground receives, so a diffuse object's albedo is the colour of its
+upward-facing top (a cube's or cylinder's top face, a sphere's crown) over the ground's irradiance. A metal
+is a tinted mirror: its lower parts reflect the lit ground, so its base colour is that reflection over the
+ground's own colour (no light scale needed); its top mirrors the sky, which indoors or under a dark world is
+far darker than the ground. A diffuse top is lit by the key light and is the brightest part instead.
 """
 
 from __future__ import annotations
@@ -25,6 +28,9 @@ def region_stats(lin: np.ndarray, region: Region) -> dict[str, float]:
     med = float(np.median(lum)) + 1e-4
     p95 = float(np.percentile(lum, 95))
     highlight = (lum > max(4.0 * med, 0.2)) & (sat < 0.35)
+    top, low = _bands(region)
+    top_lum = float(np.median(lum[top])) + 1e-4
+    low_lum = float(np.median(lum[low])) + 1e-4
     return {
         "median_lum": med,
         "p95_over_median": p95 / med,
@@ -32,12 +38,33 @@ def region_stats(lin: np.ndarray, region: Region) -> dict[str, float]:
         "lum_cv": float(lum.std() / med),
         "dark_frac": float((lum < 0.25 * med).mean()),
         "saturation": float(np.median(sat)),
+        "top_over_low": top_lum / low_lum,
     }
 
 
-DIFFUSE_LO, DIFFUSE_HI = 55, 90  # brightness percentiles taken as the diffuse colour (below highlights)
-METAL_TINT_GAIN = 0.5  # reflected-ground brightness -> base colour
-METAL_SCORE_THRESHOLD = 2.2  # log(contrast) - log(darkest tenth / ground), set on development scenes
+TOP_BAND = 0.25  # upper share of a region's height taken as its upward-facing top
+LOW_BAND = 0.5  # lower share taken as the part that, on a mirror, reflects the ground
+# Metal score = log(brightness spread) - TOP_WEIGHT * log(top / lower brightness); set on development scenes
+TOP_WEIGHT = 0.8
+METAL_SCORE_THRESHOLD = -0.6
+
+
+def _bands(region: Region) -> tuple[np.ndarray, np.ndarray]:
+    """Boolean selectors (over the region's pixels, in mask order) of its top band and its lower part."""
+    rows = np.nonzero(region.mask)[0]
+    r0, r1 = int(rows.min()), int(rows.max())
+    span = max(r1 - r0, 1)
+    top = rows <= r0 + TOP_BAND * span
+    low = rows >= r0 + (1.0 - LOW_BAND) * span
+    return top, low
+
+
+def _middle_colour(px: np.ndarray, lo: float = 20.0, hi: float = 80.0) -> np.ndarray:
+    """Median colour of the pixels between two brightness percentiles (drops highlights and dark seams)."""
+    lum = luminance(px)
+    a, b = np.percentile(lum, [lo, hi])
+    sel = (lum >= a) & (lum <= b)
+    return np.median(px[sel], axis=0) if sel.any() else np.median(px, axis=0)
 
 
 def estimate_appearance(srgb: np.ndarray, region: Region, irradiance: float = 1.0,
@@ -45,36 +72,25 @@ def estimate_appearance(srgb: np.ndarray, region: Region, irradiance: float = 1.
     """Albedo (linear), roughness and metallic for one region.
 
     ``irradiance`` is what a lit, upward-facing surface receives (sun * cos / pi + ambient, in pixel units),
-    so a diffuse albedo = lit diffuse value / irradiance. ``ground_lin`` is the lit ground's linear colour:
+    so a diffuse albedo = the top's colour / irradiance. ``ground_lin`` is the lit ground's linear colour:
     a metal mirrors its surroundings, so its base colour is what tints the reflected ground.
     """
     lin = srgb_to_linear(srgb)
     px = lin[region.mask]
-    lum = luminance(px)
     stats = region_stats(lin, region)
-    metallic = 1.0 if _looks_metallic(stats, lum, ground_lin) else 0.0
+    top, low = _bands(region)
+    metallic = 1.0 if metal_score(stats) > METAL_SCORE_THRESHOLD else 0.0
     if metallic and ground_lin is not None:
-        lo, hi = np.percentile(lum, [75, 95])
-        sel = (lum >= lo) & (lum <= hi)
-        bright = np.median(px[sel], axis=0) if sel.any() else np.median(px, axis=0)
-        albedo = np.clip(bright / np.maximum(ground_lin, 1e-4) * METAL_TINT_GAIN, 0.0, 1.0)
+        reflected = _middle_colour(px[low])
+        albedo = np.clip(reflected / np.maximum(np.asarray(ground_lin, dtype=np.float32), 1e-4), 0.0, 1.0)
         roughness = 0.25
     else:
-        # Lit diffuse colour: the upper-middle of the brightness distribution, below specular highlights.
-        lo, hi = np.percentile(lum, [DIFFUSE_LO, DIFFUSE_HI])
-        sel = (lum >= lo) & (lum <= hi)
-        diffuse = np.median(px[sel], axis=0) if sel.any() else np.median(px, axis=0)
-        albedo = np.clip(diffuse / max(irradiance, 1e-4), 0.0, 1.0)
+        albedo = np.clip(_middle_colour(px[top]) / max(irradiance, 1e-4), 0.0, 1.0)
         roughness = 0.35 if stats["highlight_frac"] > 0.02 else 0.85
     return Appearance(color=tuple(float(v) for v in albedo), roughness=roughness, metallic=metallic)  # type: ignore[arg-type]
 
 
-def metal_score(stats: dict[str, float], lum: np.ndarray, ground_lin: np.ndarray | None) -> float:
-    """Mirror-likeness: strong brightness spread, and parts far darker than the ground (reflected sky)."""
-    ground = float(luminance(np.asarray(ground_lin))) if ground_lin is not None else float(np.median(lum))
-    dark = max(float(np.percentile(lum, 10)) / max(ground, 1e-4), 1e-3)
-    return math.log(max(stats["lum_cv"], 1e-3)) - math.log(dark)
-
-
-def _looks_metallic(stats: dict[str, float], lum: np.ndarray, ground_lin: np.ndarray | None) -> bool:
-    return metal_score(stats, lum, ground_lin) > METAL_SCORE_THRESHOLD
+def metal_score(stats: dict[str, float]) -> float:
+    """Mirror-likeness: a strong brightness spread, and a top darker than the lower part (mirrored sky above,
+    mirrored ground below), where a diffuse object's top is lit by the key light."""
+    return math.log(max(stats["lum_cv"], 1e-3)) - TOP_WEIGHT * math.log(max(stats["top_over_low"], 1e-3))

@@ -1,0 +1,69 @@
+"""Material estimation on synthetic image-formation cases with a known answer.
+
+A diffuse cube seen from above: its top face receives what the ground receives (the key light plus ambient),
+its two visible sides less. A metal cube under a dark world: its top mirrors the dark sky, its sides mirror
+the lit ground tinted by the base colour, with a small sun highlight.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+from skimage.color import deltaE_ciede2000, rgb2lab
+
+from seig_search.perception.colorspace import linear_to_srgb
+from seig_search.perception.material import estimate_appearance
+from seig_search.perception.types import Region
+
+H = W = 64
+IRRADIANCE = 1.2  # what an upward-facing surface receives, pixel units
+GROUND_ALBEDO = 0.3
+
+
+def _region(mask: np.ndarray) -> Region:
+    rows, cols = np.nonzero(mask)
+    return Region(mask=mask, bbox=(int(rows.min()), int(cols.min()), int(rows.max()) + 1, int(cols.max()) + 1),
+                  area=int(mask.sum()), centroid=(float(rows.mean()), float(cols.mean())))
+
+
+def _cube_image(top: np.ndarray, left: np.ndarray, right: np.ndarray, seed: int = 0):
+    """A cube as an image: a top face above two side faces, on a grey ground; linear colours in, sRGB out."""
+    rng = np.random.default_rng(seed)
+    ground = np.full(3, GROUND_ALBEDO * IRRADIANCE, dtype=np.float32)
+    lin = np.broadcast_to(ground, (H, W, 3)).copy()
+    mask = np.zeros((H, W), bool)
+    lin[16:28, 20:44] = top
+    lin[28:50, 20:32] = left
+    lin[28:50, 32:44] = right
+    mask[16:50, 20:44] = True
+    lin *= rng.normal(1.0, 0.02, size=(H, W, 1)).astype(np.float32)  # render noise
+    return linear_to_srgb(np.clip(lin, 0.0, 1.0)), _region(mask), ground
+
+
+def _delta_e(a, b) -> float:
+    lab = [rgb2lab(linear_to_srgb(np.array([[c]], dtype=np.float32))) for c in (a, b)]
+    return float(deltaE_ciede2000(lab[0], lab[1])[0, 0])
+
+
+def test_diffuse_albedo_is_the_top_over_the_ground_irradiance():
+    albedo = np.array([0.42, 0.05, 0.05], dtype=np.float32)
+    top = albedo * IRRADIANCE
+    srgb, region, ground = _cube_image(top, albedo * 0.9, albedo * 0.25)
+    app = estimate_appearance(srgb, region, irradiance=IRRADIANCE, ground_lin=ground)
+    assert app.metallic == 0.0
+    assert app.roughness >= 0.5
+    assert _delta_e(app.color, albedo) < 5.0, app.color
+
+
+def test_metal_base_colour_is_the_tint_of_the_reflected_ground():
+    base = np.array([0.05, 0.55, 0.55], dtype=np.float32)
+    ground = np.full(3, GROUND_ALBEDO * IRRADIANCE, dtype=np.float32)
+    sky = 0.05
+    top = base * sky  # the top mirrors the dark world
+    srgb, region, ground = _cube_image(top, base * ground, base * ground * 0.8)
+    # a tinted sun highlight on the top face
+    lin = np.asarray(srgb, dtype=np.float32)
+    lin[18:21, 30:34] = linear_to_srgb(np.clip(base * 6.0, 0.0, 1.0))
+    app = estimate_appearance(lin, region, irradiance=IRRADIANCE, ground_lin=ground)
+    assert app.metallic == 1.0
+    assert app.roughness < 0.5
+    assert _delta_e(app.color, base) < 10.0, app.color
