@@ -67,3 +67,17 @@ def test_metal_base_colour_is_the_tint_of_the_reflected_ground():
     assert app.metallic == 1.0
     assert app.roughness < 0.5
     assert _delta_e(app.color, base) < 10.0, app.color
+
+
+def test_a_dark_object_outlined_by_the_lit_ground_is_not_glossy():
+    """Outline pixels mixing a dark blue object with the pale ground are not specular highlights."""
+    albedo = np.array([0.02, 0.07, 0.6], dtype=np.float32)
+    srgb, region, ground = _cube_image(albedo * IRRADIANCE, albedo * 0.8, albedo * 0.5)
+    lin = srgb.copy()
+    outline = np.zeros_like(region.mask)
+    outline[16:50, 20] = True  # the left outline column
+    mixed = 0.2 * albedo * IRRADIANCE + 0.8 * ground  # mostly ground: pale, and far above the object's median
+    lin[outline] = linear_to_srgb(mixed)
+    app = estimate_appearance(lin, region, irradiance=IRRADIANCE, ground_lin=ground)
+    assert app.metallic == 0.0
+    assert app.roughness >= 0.5

@@ -18,8 +18,13 @@ from seig_search.perception.colorspace import luminance, srgb_to_linear
 from seig_search.perception.types import Appearance, Region
 
 
-def region_stats(lin: np.ndarray, region: Region) -> dict[str, float]:
-    """Shading statistics of one region (linear RGB)."""
+def region_stats(lin: np.ndarray, region: Region, irradiance: float | None = None) -> dict[str, float]:
+    """Shading statistics of one region (linear RGB).
+
+    A highlight is a pale pixel brighter than any diffuse surface under ``irradiance`` could be (a white
+    top receives about the irradiance; a clipped pixel counts too): a dark object's outline mixed with the
+    lit ground is pale and well above the object's median, but not that bright.
+    """
     px = lin[region.mask]
     lum = luminance(px)
     mx = px.max(axis=1)
@@ -28,6 +33,8 @@ def region_stats(lin: np.ndarray, region: Region) -> dict[str, float]:
     med = float(np.median(lum)) + 1e-4
     p95 = float(np.percentile(lum, 95))
     highlight = (lum > max(4.0 * med, 0.2)) & (sat < 0.35)
+    if irradiance is not None:
+        highlight &= lum >= min(HIGHLIGHT_OVER_IRRADIANCE * irradiance, 0.95)
     top, low = _bands(region)
     top_lum = float(np.median(lum[top])) + 1e-4
     low_lum = float(np.median(lum[low])) + 1e-4
@@ -42,6 +49,7 @@ def region_stats(lin: np.ndarray, region: Region) -> dict[str, float]:
     }
 
 
+HIGHLIGHT_OVER_IRRADIANCE = 0.9  # a highlight is brighter than a near-white diffuse top
 TOP_BAND = 0.25  # upper share of a region's height taken as its upward-facing top
 LOW_BAND = 0.5  # lower share taken as the part that, on a mirror, reflects the ground
 # Metal score = log(brightness spread) - TOP_WEIGHT * log(top / lower brightness); set on development scenes
@@ -77,7 +85,7 @@ def estimate_appearance(srgb: np.ndarray, region: Region, irradiance: float = 1.
     """
     lin = srgb_to_linear(srgb)
     px = lin[region.mask]
-    stats = region_stats(lin, region)
+    stats = region_stats(lin, region, irradiance)
     top, low = _bands(region)
     metallic = 1.0 if metal_score(stats) > METAL_SCORE_THRESHOLD else 0.0
     if metallic and ground_lin is not None:
