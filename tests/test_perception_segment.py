@@ -62,3 +62,27 @@ def test_grey_object_is_its_own_region():
     for r in regions:
         obj = grey if (r.mask & grey).sum() > (r.mask & red).sum() else red
         assert (r.mask & obj).sum() > 0.7 * obj.sum()
+
+
+def _red_and_grey(shaded: bool) -> tuple[np.ndarray, np.ndarray]:
+    img = np.full((N, N, 3), 0.22)
+    red = np.zeros((N, N), bool)
+    red[30:60, 20:45] = True
+    grey = np.zeros((N, N), bool)
+    grey[30:60, 45:72] = True
+    img[red] = (0.5, 0.04, 0.03)
+    img[grey] = 0.09
+    if shaded:  # a grey box: a lit face and a face in shade
+        img[30:60, 58:72] = 0.025
+    rng = np.random.default_rng(2)
+    img = np.clip(img * (1.0 + 0.02 * rng.standard_normal(img.shape)), 0.0, 1.0)
+    return linear_to_srgb(img).astype(np.float32), red | grey
+
+
+def test_a_shaded_grey_part_is_an_object_a_flat_grey_part_is_not():
+    from seig_search.perception.segment import _split_by_colour
+
+    srgb, comp = _red_and_grey(shaded=True)
+    assert len(_split_by_colour(srgb, comp, 10)) == 2
+    srgb, comp = _red_and_grey(shaded=False)  # flat: a shadow's level, no shading of its own
+    assert len(_split_by_colour(srgb, comp, 10)) == 1

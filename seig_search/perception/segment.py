@@ -19,6 +19,7 @@ from seig_search.perception.types import Background, Region
 
 GREY_MIN_LEVEL = 0.06  # linear r+g+b: below this a superpixel is dark, not grey
 GREY_MIN_SHARE = 0.25  # a grey group this share of its blob is an object of its own
+GREY_MIN_CV = 0.15  # brightness spread (std / mean over superpixels) of a grey object: faces in light and shade
 MIN_PART_SHARE = 0.08  # a colour part smaller than this share of its blob joins a neighbour (set on dev seeds)
 
 
@@ -128,11 +129,16 @@ def _split_by_colour(srgb: np.ndarray, comp: np.ndarray, min_size: int, tol: flo
             if ra != rb:
                 parent[rb] = ra
     grey_size: dict[int, float] = {}
+    grey_levels: dict[int, list] = {}
+    bright = mean_lin.sum(axis=1)
     for i in idx:
         if grey[i - 1]:
             grey_size[find(i)] = grey_size.get(find(i), 0.0) + size[i - 1]
+            grey_levels.setdefault(find(i), []).append(bright[i - 1])
     for root, sz in grey_size.items():
-        if sz >= max(2 * min_size, GREY_MIN_SHARE * area):
+        lv = np.array(grey_levels[root])
+        shaded = lv.size >= 2 and float(np.std(lv) / max(np.mean(lv), 1e-6)) >= GREY_MIN_CV
+        if sz >= max(2 * min_size, GREY_MIN_SHARE * area) and shaded:
             cw[root] = (np.zeros(2), sz)
     # unreliable superpixels join the reliable cluster they share the longest border with
     for _ in range(3):
