@@ -43,3 +43,54 @@ def test_small_primitive_ranked_right_under_a_wrong_camera(shape, pitch_deg, len
     fits = fit_region(cam, region, None, ("cube", "sphere", "cylinder", "cone"))
     ranked = _rank(fits, region)
     assert ranked[0][1].shape == shape, [(f.shape, round(c, 4)) for c, f in ranked]
+
+
+def _scene_regions(pitch_deg: float, lens_mm: float, n_size: int = 128):
+    """Anti-aliased outlines of a few boxes and cylinders spread over the ground, under the true camera."""
+    n = n_size * SUPERSAMPLE
+    cam = PinholeCamera.from_pitch(pitch_deg, 7.0, lens_mm, n, n)
+    rng = np.random.default_rng(3)
+    regions, fg = [], np.zeros((n_size, n_size), bool)
+    for (x, y), shape in zip([(-2.2, 1.0), (2.0, -1.2), (1.6, 2.2), (-1.5, -2.0), (0.3, 0.2), (-2.6, -0.4)],
+                             ["cube", "cylinder", "cube", "cylinder", "cube", "cylinder"]):
+        poly = silhouette(cam, shape, x, y, 1.6, 1.6, float(rng.uniform(0.0, 90.0)))
+        big = np.zeros((n, n))
+        rr, cc = draw_polygon(poly[:, 0] - 0.5, poly[:, 1] - 0.5, big.shape)
+        big[rr, cc] = 1.0
+        m = big.reshape(n_size, SUPERSAMPLE, n_size, SUPERSAMPLE).mean(axis=(1, 3)) > 0.5
+        m &= ~fg
+        if m.sum() > 20:
+            regions.append(_region(m))
+            fg |= m
+    return regions, fg
+
+
+@pytest.mark.parametrize("pitch_deg, lens_mm", [(42.0, 40.0), (25.0, 45.0)])
+def test_vertical_vanishing_point_moves_pitch_towards_the_truth(pitch_deg, lens_mm):
+    """Upright boxes' and cylinders' side edges pull the camera estimate from the prior towards the truth."""
+    from seig_search.perception.camera import PRIOR_PITCH_DEG, initial_camera
+    from seig_search.perception.types import Background
+
+    regions, fg = _scene_regions(pitch_deg, lens_mm)
+    bg = Background(world_srgb=(0.0, 0.0, 0.0), ground_srgb=(0.3, 0.3, 0.3), horizon_row=None)
+    est = initial_camera(bg, 128, 128, regions=regions, occluders=fg)
+    assert est.source == "cues"
+    assert abs(est.pitch_deg - pitch_deg) < abs(PRIOR_PITCH_DEG - pitch_deg) - 3.0, est
+
+
+def test_horizon_and_vertical_edges_measure_the_lens():
+    """With the horizon and the vertical vanishing point both seen, the focal length follows (f^2 = d_h * d_v)."""
+    from seig_search.perception.camera import PRIOR_LENS_MM, initial_camera
+    from seig_search.perception.types import Background
+
+    pitch_deg, lens_mm = 30.0, 35.0
+    regions, fg = _scene_regions(pitch_deg, lens_mm)
+    cam = PinholeCamera.from_pitch(pitch_deg, 7.0, lens_mm, 128, 128)
+    # the ground's far edge, placed where the estimator expects it (its margin below the true horizon)
+    f = cam.f
+    edge_row = 64.0 - f * np.tan(np.radians(pitch_deg - 3.0))
+    bg = Background(world_srgb=(0.0, 0.0, 0.0), ground_srgb=(0.3, 0.3, 0.3), horizon_row=float(edge_row))
+    est = initial_camera(bg, 128, 128, regions=regions, occluders=fg)
+    assert est.source == "horizon"
+    assert abs(est.lens - lens_mm) < abs(PRIOR_LENS_MM - lens_mm) - 5.0, est
+    assert abs(est.pitch_deg - pitch_deg) < 3.0, est

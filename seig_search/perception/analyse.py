@@ -50,7 +50,7 @@ def analyse(srgb: np.ndarray, alpha: np.ndarray | None = None, pitch_deg: float 
     notes: list[str] = []
     if not regions:
         notes.append("no foreground object found; the program has ground, camera and light only")
-    camera = cam_mod.initial_camera(bg, w, h)
+    camera = cam_mod.initial_camera(bg, w, h, regions=regions, occluders=fg)
     if pitch_deg is not None:
         camera = cam_mod.camera_estimate(float(pitch_deg), camera.height, camera.lens, "hypothesis", w, h)
     light = estimate_light(srgb, bg, regions, cam_mod.pinhole(camera, w, h))

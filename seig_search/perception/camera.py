@@ -1,4 +1,5 @@
-"""Camera estimation: field of view, pitch and height from the ground plane and the horizon, else priors.
+"""Camera estimation: field of view and pitch from the ground's far edge (horizon) and the vertical vanishing
+point of upright objects' side edges, combined with priors on both; height 1 until the scene is scaled.
 
 A single image fixes the camera only up to scale; the scale is set afterwards from a prior on object size
 (``scale_to_objects``), which leaves every image-space quantity unchanged.
@@ -10,7 +11,7 @@ import math
 
 import numpy as np
 
-from seig_search.perception.geometry import PinholeCamera, focal_px
+from seig_search.perception.geometry import SENSOR_WIDTH_MM, PinholeCamera, focal_px
 from seig_search.perception.types import Background, CameraEstimate
 
 PRIOR_LENS_MM = 50.0  # Blender's default lens, also NeRF-Synthetic's (0.69 rad horizontal field of view)
@@ -26,15 +27,47 @@ def pitch_from_horizon(horizon_row: float, lens_mm: float, width: int, height: i
     return math.degrees(math.atan((height / 2.0 - horizon_row) / f))
 
 
-def initial_camera(bg: Background, width: int, height: int, lens_mm: float = PRIOR_LENS_MM) -> CameraEstimate:
-    """Pitch from the ground's far edge when it is visible, else the prior. A finite ground's edge lies a
-    little below the true horizon, so the edge's pitch is raised by a small margin. Height 1 until the scene
-    is scaled."""
-    pitch, source = PRIOR_PITCH_DEG, "prior"
-    if bg.horizon_row is not None and bg.ground_srgb is not None:
-        edge_pitch = pitch_from_horizon(bg.horizon_row, lens_mm, width, height)
-        pitch, source = float(np.clip(edge_pitch + HORIZON_MARGIN_DEG, *PITCH_RANGE_DEG)), "horizon"
-    return camera_estimate(pitch, UNIT_HEIGHT, lens_mm, source, width, height)
+def initial_camera(bg: Background, width: int, height: int, lens_mm: float = PRIOR_LENS_MM, regions=None,
+                   occluders: np.ndarray | None = None) -> CameraEstimate:
+    """Pitch and lens from the image where it shows them, else the priors; height 1 until the scene is scaled.
+
+    Two cues, each tying pitch and focal length together: the ground's far edge (a finite ground's edge lies a
+    little below the true horizon, so the edge's pitch is raised by a small margin) fixes f * tan(pitch); the
+    vertical vanishing point of upright objects' side edges fixes f / tan(pitch). The estimate is the most
+    probable (pitch, lens) under both and the priors: with both cues the lens is measured, with one cue the
+    priors share the correction, with none they are the answer.
+    """
+    horizon_row = bg.horizon_row if bg.horizon_row is not None and bg.ground_srgb is not None else None
+    vvp = None
+    if regions:
+        vvp = vertical_vanishing_nll(vertical_edges(regions, occluders, width, height), width, height)
+    if horizon_row is None and vvp is None:
+        return camera_estimate(PRIOR_PITCH_DEG, UNIT_HEIGHT, lens_mm, "prior", width, height)
+    pitch, lens = _map_camera(horizon_row, vvp, lens_mm, width, height)
+    return camera_estimate(pitch, UNIT_HEIGHT, lens, "horizon" if horizon_row is not None else "cues", width, height)
+
+
+PRIOR_PITCH_SIGMA_DEG = 10.0
+PRIOR_LOG_LENS_SIGMA = 0.2  # about +-20 % in focal length
+HORIZON_SIGMA_DEG = 2.0
+
+
+def _map_camera(horizon_row: float | None, vvp, lens_prior: float,
+                width: int, height: int) -> tuple[float, float]:
+    pitches = np.linspace(PITCH_RANGE_DEG[0], PITCH_RANGE_DEG[1], 269)
+    lenses = np.exp(np.linspace(math.log(14.0), math.log(200.0), 241))
+    pp, ll = np.meshgrid(pitches, lenses, indexing="ij")
+    f = ll / SENSOR_WIDTH_MM * max(width, height)
+    nll = 0.5 * ((np.log(ll) - math.log(lens_prior)) / PRIOR_LOG_LENS_SIGMA) ** 2
+    if horizon_row is not None:
+        edge_pitch = np.degrees(np.arctan((height / 2.0 - horizon_row) / f)) + HORIZON_MARGIN_DEG
+        nll = nll + 0.5 * ((pp - edge_pitch) / HORIZON_SIGMA_DEG) ** 2
+    else:
+        nll = nll + 0.5 * ((pp - PRIOR_PITCH_DEG) / PRIOR_PITCH_SIGMA_DEG) ** 2
+    if vvp is not None:
+        nll = nll + vvp(f / np.tan(np.radians(pp)))
+    i = np.unravel_index(int(np.argmin(nll)), nll.shape)
+    return float(pp[i]), float(ll[i])
 
 
 def camera_estimate(pitch: float, cam_height: float, lens: float, source: str, width: int, height: int) -> CameraEstimate:
@@ -63,3 +96,77 @@ def scaled(est: CameraEstimate, k: float) -> CameraEstimate:
         height=est.height * k,
         source=est.source,
     )
+
+
+VERTICAL_MAX_TILT_DEG = 30.0  # outline edges this close to the image vertical may be images of vertical edges
+MIN_EDGE_PX = 7.0
+EDGE_SMOOTH = 1.0
+EDGE_TOL = 0.6
+
+
+def vertical_edges(regions, occluders: np.ndarray | None, width: int, height: int) -> np.ndarray:
+    """Straight, nearly vertical outline edges of the regions as rows (row_mid, col_mid, dcol/drow, length).
+
+    Upright objects on a ground (boxes, cylinders) show vertical edges at their sides; with no camera roll their
+    images meet at the vertical vanishing point straight below (or above) the image centre. Edges along the
+    image border or next to another object are left out (the frame or an occluder made them).
+    """
+    from scipy import ndimage as ndi
+    from skimage import measure
+
+    out = []
+    for reg in regions:
+        if reg.area < 60:
+            continue
+        others = np.zeros_like(reg.mask) if occluders is None else ndi.binary_dilation(occluders & ~reg.mask, iterations=2)
+        soft = ndi.gaussian_filter(np.pad(reg.mask, 3).astype(float), EDGE_SMOOTH)
+        for contour in measure.find_contours(soft, 0.5):
+            poly = measure.approximate_polygon(contour - 3.0 + 0.5, tolerance=EDGE_TOL)
+            for a, b in zip(poly[:-1], poly[1:]):
+                d = b - a
+                length = float(np.hypot(*d))
+                if length < MIN_EDGE_PX or abs(d[0]) < 1e-6:
+                    continue
+                if math.degrees(math.atan2(abs(d[1]), abs(d[0]))) > VERTICAL_MAX_TILT_DEG:
+                    continue
+                ts = np.linspace(0.0, 1.0, max(3, int(length)))
+                pts = a[None, :] + ts[:, None] * d[None, :]
+                ri = np.clip(pts[:, 0].astype(int), 0, height - 1)
+                ci = np.clip(pts[:, 1].astype(int), 0, width - 1)
+                if others[ri, ci].mean() > 0.2:
+                    continue
+                if (pts[:, 0] < 1.5).any() or (pts[:, 0] > height - 1.5).any() or (pts[:, 1] < 1.5).any() \
+                        or (pts[:, 1] > width - 1.5).any():
+                    continue
+                mid = (a + b) / 2.0
+                out.append((float(mid[0]), float(mid[1]), float(d[1] / d[0]), length))
+    return np.array(out, dtype=float).reshape(-1, 4)
+
+
+EDGE_SLOPE_SCALE = 0.06  # Cauchy scale of an edge's slope (dcol/drow) error at 128 px
+EDGE_UNIT_PX = 10.0  # an edge this long counts as one observation
+
+
+def vertical_vanishing_nll(edges: np.ndarray, width: int, height: int):
+    """Negative log-likelihood of the vertical vanishing point lying ``d`` pixels below the image centre
+    (``d`` = f / tan(pitch) for a camera with no roll), as a function of ``d``; None when no edge is off-centre.
+
+    An edge at (r_i, c_i) that is the image of a vertical line has slope dcol/drow = (c_i - cx) / (r_i - cy - d).
+    Each edge is a Cauchy observation of its slope (so the odd slanted outline edge does not pull), weighted
+    by its length; edges near the centre column say the same for every ``d`` and so carry nothing.
+    """
+    if len(edges) == 0:
+        return None
+    cy, cx = height / 2.0, width / 2.0
+    r, c, slope, length = edges.T
+    off = c - cx
+    if (length * np.abs(off) / max(width, height)).sum() < 2.0:
+        return None
+    w = length / EDGE_UNIT_PX
+
+    def nll(d):
+        d = np.asarray(d, dtype=float)
+        pred = off / (r - cy - d[..., None])
+        return (w * np.log1p(((slope - pred) / EDGE_SLOPE_SCALE) ** 2)).sum(axis=-1)
+
+    return nll

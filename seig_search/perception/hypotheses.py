@@ -32,7 +32,7 @@ def initial_specs(target: TargetImage, n: int, seed: int) -> list[SceneSpec]:
             shape_alts.append((o.shapes[0].score - g.score, i, g.shape))
     shape_alts.sort(key=lambda t: (t[0], t[1]))
     camera_alts = []
-    if est.camera.source == "prior" and est.objects:
+    if est.camera.source != "horizon" and est.objects:  # the pitch came from priors or weak cues
         camera_alts = [est.camera.pitch_deg + d for d in PITCH_ALTERNATIVES_DEG]
 
     def add_shapes(i: int, shape: str) -> None:
