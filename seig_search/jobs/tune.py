@@ -142,7 +142,10 @@ def _close_stale_trials(study) -> None:
 
 
 def _plots(study, out: Path) -> list[str]:
+    import warnings
+
     import matplotlib
+    import optuna
 
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
@@ -151,7 +154,9 @@ def _plots(study, out: Path) -> list[str]:
     written = []
     for name, plot in (("history", ovm.plot_optimization_history), ("importances", ovm.plot_param_importances)):
         try:
-            ax = plot(study)
+            with warnings.catch_warnings():  # optuna marks its matplotlib plots experimental on every call
+                warnings.simplefilter("ignore", optuna.exceptions.ExperimentalWarning)
+                ax = plot(study)
         except (ValueError, RuntimeError, ZeroDivisionError) as error:  # too few trials for importances
             (out / f"{name}.txt").write_text(f"not plotted: {error}\n")
             continue
