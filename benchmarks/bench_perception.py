@@ -124,6 +124,14 @@ def _gt_records(spec, summary, index, min_pixels: int = 1):
     return recs
 
 
+def _camera_errors(spec, est) -> tuple[float, float]:
+    """Absolute lens (mm, 36 mm sensor) and pitch (degrees below horizontal) error of the estimated camera."""
+    cam = spec.camera
+    view = np.asarray(cam.look_at, float) - np.asarray(cam.location, float)
+    pitch = float(np.degrees(np.arctan2(-view[2], np.hypot(view[0], view[1]))))
+    return abs(float(est.camera.lens) - float(cam.lens)), abs(float(est.camera.pitch_deg) - pitch)
+
+
 def _pred_records(est):
     from scoring.scene_metrics import ObjectRecord
 
@@ -151,6 +159,7 @@ def run(suite: str, n: int, seed: int, size: tuple[int, int], samples: int, cach
         # the same accuracies over matched objects only: what perception gets right about what it found
         for k in ("shape_accuracy", "color_accuracy", "material_accuracy"):
             m[k + "_matched"] = m[k] * m["n_gt"] / m["matched"] if m["matched"] and m[k] is not None else None
+        m["lens_error_mm"], m["pitch_error_deg"] = _camera_errors(spec, est)
         big = _gt_records(spec, r["summary"], r["index"], min_pixels=MIN_VISIBLE_PIXELS)
         m["count_exact_visible"] = len(est.objects) == len(big)
         rows.append(m)
@@ -174,6 +183,7 @@ def run(suite: str, n: int, seed: int, size: tuple[int, int], samples: int, cach
         "shape_accuracy": mean("shape_accuracy"), "color_accuracy": mean("color_accuracy"),
         "material_accuracy": mean("material_accuracy"), "size_accuracy": mean("size_accuracy"),
         "color_delta_e": mean("color_delta_e"), "position_error_rel": mean("position_error_rel"),
+        "lens_error_mm": mean("lens_error_mm"), "pitch_error_deg": mean("pitch_error_deg"),
         "seconds_per_image": t_total / max(n, 1),
     }
     return {"summary": summary, "rows": rows}
@@ -200,7 +210,8 @@ def main() -> None:
              "material_accuracy": ">= 0.85"}
     for k in ("count_exact", "count_exact_visible", "shape_accuracy", "color_accuracy", "material_accuracy",
               "shape_accuracy_matched", "color_accuracy_matched", "material_accuracy_matched", "size_accuracy",
-              "color_delta_e", "position_error_rel", "count_error_mean", "seconds_per_image"):
+              "color_delta_e", "position_error_rel", "count_error_mean", "lens_error_mm", "pitch_error_deg",
+              "seconds_per_image"):
         print(f"| {k} | {s[k]:.3f} | {goals.get(k, '')} |")
     if args.json:
         args.json.write_text(json.dumps(result, indent=1, default=str))
