@@ -45,6 +45,17 @@ def test_small_primitive_ranked_right_under_a_wrong_camera(shape, pitch_deg, len
     assert ranked[0][1].shape == shape, [(f.shape, round(c, 4)) for c, f in ranked]
 
 
+@pytest.mark.parametrize("pitch_deg, lens_mm", [(25.0, 60.0), (40.0, 35.0)])
+@pytest.mark.parametrize("width", [0.5, 0.7])
+def test_box_seen_corner_on_is_not_a_sphere(pitch_deg, lens_mm, width):
+    """A small box turned 45 degrees shows a near-regular hexagon, the outline closest to a sphere's."""
+    mask = _outline_mask("cube", pitch_deg, lens_mm, width, yaw_deg=45.0)
+    region = _region(mask)
+    cam = PinholeCamera.from_pitch(ASSUMED["pitch_deg"], ASSUMED["cam_height"], ASSUMED["lens_mm"], SIZE, SIZE)
+    ranked = _rank(fit_region(cam, region, None, ("cube", "sphere", "cylinder", "cone")), region)
+    assert ranked[0][1].shape == "cube", [(f.shape, round(c, 4)) for c, f in ranked]
+
+
 def _scene_regions(pitch_deg: float, lens_mm: float, n_size: int = 128):
     """Anti-aliased outlines of a few boxes and cylinders spread over the ground, under the true camera."""
     n = n_size * SUPERSAMPLE
