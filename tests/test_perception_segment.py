@@ -86,3 +86,55 @@ def test_a_shaded_grey_part_is_an_object_a_flat_grey_part_is_not():
     assert len(_split_by_colour(srgb, comp, 10)) == 2
     srgb, comp = _red_and_grey(shaded=False)  # flat: a shadow's level, no shading of its own
     assert len(_split_by_colour(srgb, comp, 10)) == 1
+
+
+def test_a_small_part_of_another_hue_beside_a_large_object_is_its_own_object():
+    from seig_search.perception.segment import _split_by_colour
+
+    img = np.full((N, N, 3), 0.22)
+    big = np.zeros((N, N), bool)
+    big[20:62, 20:62] = True  # 1764 px: the small part below is under 8 % of the blob
+    small = np.zeros((N, N), bool)
+    small[40:50, 62:70] = True  # 80 px, about 1 % of the image
+    img[big] = (0.5, 0.04, 0.03)
+    img[small] = (0.03, 0.06, 0.5)
+    rng = np.random.default_rng(4)
+    img = np.clip(img * (1.0 + 0.02 * rng.standard_normal(img.shape)), 0.0, 1.0)
+    parts = _split_by_colour(linear_to_srgb(img).astype(np.float32), big | small, 10)
+    assert len(parts) == 2
+    blue = max(parts, key=lambda p: (p & small).sum())
+    assert (blue & small).sum() > 0.8 * small.sum() and (blue & big).sum() < 0.1 * small.sum()
+
+
+def _shadow_between(nestled: bool):
+    """A dim blue box, a dim green box and a ground-coloured piece at a shadow's level: wedged between the two
+    boxes (a cast shadow seen between objects) or standing out into the open ground (a grey object)."""
+    from seig_search.perception.types import Background
+
+    img = np.full((N, N, 3), 0.22)
+    left = np.zeros((N, N), bool)
+    left[30:62, 20:50] = True
+    right = np.zeros((N, N), bool)
+    right[30:62, 56:80] = True
+    piece = np.zeros((N, N), bool)
+    if nestled:
+        piece[35:62, 50:56] = True
+    else:
+        piece[62:80, 30:44] = True  # below the left box, ground on three sides
+    img[left] = (0.03, 0.05, 0.2)
+    img[right] = (0.03, 0.2, 0.05)
+    img[piece] = 0.06
+    ground = ~(left | right | piece)
+    bg = Background(world_srgb=(0.05, 0.05, 0.05), ground_srgb=(0.5, 0.5, 0.5), horizon_row=None,
+                    ground_mask=ground, shadow_mask=np.zeros((N, N), bool), world_mask=np.zeros((N, N), bool),
+                    shadow_ratio=0.2)
+    return linear_to_srgb(img).astype(np.float32), [left, right, piece], bg
+
+
+def test_a_ground_coloured_piece_wedged_between_objects_is_a_shadow_one_in_the_open_is_not():
+    from seig_search.perception.segment import _absorb_fragments
+
+    srgb, parts, bg = _shadow_between(nestled=True)
+    assert len(_absorb_fragments(parts, srgb, bg)) == 2
+    srgb, parts, bg = _shadow_between(nestled=False)
+    assert len(_absorb_fragments(parts, srgb, bg)) == 3

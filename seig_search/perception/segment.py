@@ -21,6 +21,10 @@ GREY_MIN_LEVEL = 0.06  # linear r+g+b: below this a superpixel is dark, not grey
 GREY_MIN_SHARE = 0.25  # a grey group this share of its blob is an object of its own
 GREY_MIN_CV = 0.15  # brightness spread (std / mean over superpixels) of a grey object: faces in light and shade
 MIN_PART_SHARE = 0.08  # a colour part smaller than this share of its blob joins a neighbour (set on dev seeds)
+PART_MIN_IMAGE_SHARE = 0.003  # ... unless it covers this share of the image and differs clearly in hue
+PART_MIN_HUE_GAP = 25.0  # degrees of sRGB hue between such a part and the neighbour it would join
+SHADOW_PIECE_CHROMA = 0.035  # chromaticity distance to the ground within which a dark piece may be a cast shadow
+SHADOW_PIECE_GROUND_SHARE = 0.65  # ... when less of its outline than this borders open ground (set on dev seeds)
 
 
 def _region(mask: np.ndarray) -> Region:
@@ -158,7 +162,21 @@ def _split_by_colour(srgb: np.ndarray, comp: np.ndarray, min_size: int, tol: flo
     if len(parts) < 2:
         return [comp]
     # pieces too small to be an object go to the neighbour they touch most
-    big = [p for p in parts if p.sum() >= max(2 * min_size, int(MIN_PART_SHARE * area))]
+    need = max(2 * min_size, int(MIN_PART_SHARE * area))
+    big = [p for p in parts if p.sum() >= need]
+    # A part of a clearly different hue that is large for the image (not only for its blob) is an object
+    # peeking out beside or behind a large one, not a tinted patch of it.
+    need_image = max(2 * min_size, int(PART_MIN_IMAGE_SHARE * comp.size))
+    lin_full = None
+    for p in parts:
+        if need_image <= p.sum() < need and big:
+            if lin_full is None:
+                lin_full = srgb_to_linear(srgb)
+            ring = ndi.binary_dilation(p, iterations=1) & ~p
+            touch = [int((ring & q).sum()) for q in big]
+            nb = big[int(np.argmax(touch))]
+            if max(touch) > 0 and _distinct_hues(lin_full, p, nb, tol=PART_MIN_HUE_GAP):
+                big.append(p)
     if not big:
         return [comp]
     marker = np.zeros(comp.shape, int)
@@ -253,6 +271,15 @@ def _absorb_fragments(parts: list[np.ndarray], srgb: np.ndarray, bg: Background 
                 np.median(chromaticity(lin3[small]), axis=0) - ground_chroma) < 0.05:
             alive[i] = False  # ground tinted by light bounced off the object next to it
             continue
+        # The ground's colour at a shadow's level, wedged against objects (little of its outline on open
+        # ground): a cast shadow between or behind objects, even when it is not darker than its neighbour.
+        # A grey object standing out into the ground is kept.
+        if ground_level is not None and bg.shadow_ratio is not None and \
+                level < (bg.shadow_ratio * 2.0 + 0.1) * ground_level and np.linalg.norm(
+                np.median(chromaticity(lin3[small]), axis=0) - ground_chroma) < SHADOW_PIECE_CHROMA and \
+                _ground_share(small, bg) < SHADOW_PIECE_GROUND_SHARE:
+            alive[i] = False
+            continue
         dark = level < 0.5 * float(np.median(lin[keep[best]]))
         if not dark or _distinct_hues(lin3, small, keep[best]):
             continue  # a darker object of another colour, not the shaded side of this one
@@ -263,6 +290,15 @@ def _absorb_fragments(parts: list[np.ndarray], srgb: np.ndarray, bg: Background 
             keep[best] = keep[best] | small
             alive[i] = False
     return [p for p, a in zip(keep, alive) if a]
+
+
+def _ground_share(mask: np.ndarray, bg: Background) -> float:
+    """Share of a region's outline that borders the ground or its shadows (the rest borders objects)."""
+    ring = ndi.binary_dilation(mask, iterations=1) & ~mask
+    if not ring.any():
+        return 1.0
+    open_ground = bg.ground_mask | bg.shadow_mask if bg.shadow_mask is not None else bg.ground_mask
+    return float((ring & open_ground).sum() / ring.sum())
 
 
 def _distinct_hues(lin3: np.ndarray, a: np.ndarray, b: np.ndarray, tol: float = 40.0) -> bool:
