@@ -59,7 +59,7 @@ def analyse(srgb: np.ndarray, alpha: np.ndarray | None = None, pitch_deg: float 
     if bg.ground_mask is not None and bg.ground_mask.any():
         ground_lin = np.median(srgb_to_linear(srgb[bg.ground_mask]), axis=0)
     objects = [_object(srgb, r, irradiance, ground_lin) for r in regions]
-    camera, objects = place_objects(objects, camera, w, h, occluders=fg)
+    camera, objects = place_objects(objects, camera, w, h, occluders=fg, srgb=srgb)
     ground_color = None
     if bg.ground_srgb is not None and bg.ground_mask is not None and bg.ground_mask.any():
         g_lin = np.median(srgb_to_linear(srgb[bg.ground_mask]), axis=0)
