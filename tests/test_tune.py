@@ -87,3 +87,28 @@ def test_the_study_starts_from_the_base_config(preset: str) -> None:
         assert again["render"]["engine"] == stage.render.engine
         assert again["render"].get("samples", 1) == stage.render.samples or stage.render.engine == "WORKBENCH"
     assert replayed["search"]["initial"] == base.search.initial
+
+
+@pytest.mark.parametrize("preset", ["fast", "default", "quality"])
+def test_the_second_trial_hands_a_quarter_of_the_rounds_to_a_joint_stage(preset: str) -> None:
+    import optuna
+
+    from seig_search.config import load_config
+    from seig_search.jobs.tune import JOINT, joint_params, sample_config
+    from seig_search.proposers.base import STAGES
+
+    base = load_config(None, preset, {})
+    params = joint_params(base)
+    assert params is not None
+    data = sample_config(optuna.trial.FixedTrial(params), base, base.total_renders())
+    config = validate_config(data)
+    *staged, joint = config.stages
+    assert joint.name == JOINT and set(joint.sections) == set(STAGES) and joint.render.engine == "CYCLES"
+    assert [s.name for s in staged] == [s.name for s in base.stages]
+    for stage, before in zip(staged, base.stages):
+        assert 1 <= stage.rounds < before.rounds or before.rounds == 1
+    # the joint stage spends what the other stages gave up, no more
+    assert config.total_renders() <= base.total_renders()
+    assert config.total_renders() >= base.total_renders() - joint.beam * joint.per_survivor
+    # a base that already ends in a joint stage is tuned as it is
+    assert joint_params(config) is None

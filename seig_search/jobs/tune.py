@@ -1,8 +1,10 @@
 """``seig tune``: an optuna study over per-stage search budgets under a fixed total render budget.
 
 Each trial samples, per stage, the beam width, candidates per survivor, rounds and render setting (plus the
-number of first hypotheses), reconstructs every tuning case with exactly the same total budget, and is
-worth the mean final score (or PSNR). The study lives in SQLite (``OUT/study.db``), so running the command
+number of first hypotheses, and an optional last ``joint`` stage that edits every section at once, the
+unstaged method's move, with its own budget; 0 rounds leaves it out), reconstructs every tuning case with
+exactly the same total budget, and is worth the mean final score (or PSNR). The study first evaluates the
+base config, then the base with a quarter of every stage's rounds handed to a joint stage. The study lives in SQLite (``OUT/study.db``), so running the command
 again continues it; the best budgets are written as a preset TOML. ``--holdout`` then compares the tuned
 preset with the base config at the same budget on cases the study never saw.
 """
@@ -24,9 +26,12 @@ from seig_search.jobs.cases import Case, discover
 from seig_search.jobs.execute import RunTask
 from seig_search.jobs.results import config_hash, provenance
 from seig_search.jobs.scheduler import init_ray, run_tasks
+from seig_search.proposers.base import STAGES
 from seig_search.search.outputs import write_json
 
 OBJECTIVES = ("score", "psnr")
+JOINT = "joint"  # name of the optional last stage that edits every section at once
+MAX_JOINT_ROUNDS = 8
 
 
 @dataclass(frozen=True)
@@ -66,6 +71,16 @@ def sample_config(trial, base: SearchConfig, budget: int) -> dict[str, Any]:
             render["samples"] = trial.suggest_categorical(f"{name}.samples", [1, 4, 8, 16])
         stage["render"] = render
         stages.append(stage)
+    if not any(stage["name"] == JOINT for stage in stages):
+        joint_rounds = trial.suggest_int(f"{JOINT}.rounds", 0, MAX_JOINT_ROUNDS)
+        if joint_rounds:
+            stages.append({
+                "name": JOINT, "sections": [s for s in STAGES if any(s in st["sections"] for st in stages)],
+                "beam": trial.suggest_int(f"{JOINT}.beam", 1, 4),
+                "per_survivor": trial.suggest_int(f"{JOINT}.per_survivor", 2, 12),
+                "rounds": joint_rounds, "patience": 0,
+                "render": {"engine": "CYCLES", "samples": trial.suggest_categorical(f"{JOINT}.samples", [1, 4, 8, 16])},
+                "proposer": dict(stages[-1].get("proposer") or {}), "weights": {}})
     data["stages"] = stages
     validate_config(data, origin=f"trial {trial.number}")
     return data
@@ -95,6 +110,37 @@ def base_params(base: SearchConfig) -> dict[str, Any]:
             params[f"{name}.engine"] = "WORKBENCH"
         elif engine == "CYCLES":
             put(f"{name}.samples", render.get("samples"), (1, 4, 8, 16))
+    if not any(stage["name"] == JOINT for stage in data["stages"]):
+        params[f"{JOINT}.rounds"] = 0
+    return params
+
+
+def joint_params(base: SearchConfig) -> dict[str, Any] | None:
+    """The base config with a quarter of every stage's rounds handed to a last joint stage.
+
+    Editing every section at once (the unstaged method) scored higher than staged search at equal renders
+    in the benchmark tables, so the study tries that move second. None when the base already has a joint
+    stage or no stage has rounds to spare.
+    """
+    if any(stage.name == JOINT for stage in base.stages):
+        return None
+    params = base_params(base)
+    freed = 0
+    for stage in base.stages:
+        key = f"{stage.name}.rounds"
+        if key not in params:
+            return None
+        keep = max(1, round(stage.rounds * 3 / 4))
+        freed += (stage.rounds - keep) * stage.beam * stage.per_survivor
+        params[key] = keep
+    last = base.stages[-1]
+    beam, per_survivor = min(last.beam, 4), min(max(last.per_survivor, 2), 12)
+    rounds = min(MAX_JOINT_ROUNDS, freed // (beam * per_survivor))
+    if rounds < 1:
+        return None
+    samples = last.render.samples if last.render.samples in (1, 4, 8, 16) else 8
+    params.update({f"{JOINT}.rounds": rounds, f"{JOINT}.beam": beam, f"{JOINT}.per_survivor": per_survivor,
+                   f"{JOINT}.samples": samples})
     return params
 
 
@@ -199,23 +245,27 @@ def run_tune(options: TuneOptions, on_trial: Callable[[int, float], None] | None
             return value
 
         complete = len([t for t in study.trials if t.state == optuna.trial.TrialState.COMPLETE])
-        if not study.trials:  # a new study starts from the base config
+        if not study.trials:  # a new study starts from the base config, then the base with a joint stage
             study.enqueue_trial(base_params(base))
+            joint = joint_params(base)
+            if joint is not None:  # waits in the study's storage until a run asks for a second trial
+                study.enqueue_trial(joint)
         if on_resume:
             on_resume(complete)
         if complete < options.trials:
             study.optimize(objective, n_trials=options.trials - complete)
         best = study.best_trial
+        finished = len([t for t in study.trials if t.state == optuna.trial.TrialState.COMPLETE])
         tuned = sample_config(optuna.trial.FixedTrial(best.params, best.number), base, budget)
         tuned["search"] = {**tuned["search"], "budget_renders": None}  # the budget is the caller's choice
         header = (f"seig search configuration: preset '{options.preset_name}', tuned by `seig tune` on "
                   f"{len(cases)} cases of {options.source}\nat {budget} renders per image; best trial "
-                  f"{best.number} of {len(study.trials)} ({options.objective} {best.value:.4f}).")
+                  f"{best.number} of {finished} ({options.objective} {best.value:.4f}).")
         preset_dir = options.preset_dir or Path(str(resources.files("configs")))
         paths = [write_preset(tuned, out / f"{options.preset_name}.toml", header),
                  write_preset(tuned, preset_dir / f"{options.preset_name}.toml", header)]
         summary: dict[str, Any] = {
-            "objective": options.objective, "budget_renders": budget, "trials": len(study.trials),
+            "objective": options.objective, "budget_renders": budget, "trials": finished,
             "best_trial": best.number, "best_value": best.value, "best_params": best.params,
             "base_config_hash": config_hash(config_to_dict(base)), "tuned_config_hash": config_hash(tuned),
             "presets": [str(p) for p in paths], "cases": [c.id for c in cases],
