@@ -132,7 +132,9 @@ def test_seig_reconstruct_agent_vlm_then_replay(render_pool, tmp_path, monkeypat
     assert [line["hash"] for line in log_lines(tmp_path / "replayed")] == [line["hash"] for line in lines]
 
 
-def test_interrupted_vlm_run_resumes_from_its_recording(render_pool, tmp_path, monkeypatch):
+@pytest.mark.parametrize("given", [True, False], ids=["with --record", "own recording"])
+def test_interrupted_vlm_run_resumes_from_its_recording(render_pool, tmp_path, monkeypatch, given):
+    """With --record the calls go where it says; without, into the run folder. Either way --resume reuses them."""
     from render_pool import RenderJob, RenderSettings
 
     from seig_search.config import load_config
@@ -141,13 +143,14 @@ def test_interrupted_vlm_run_resumes_from_its_recording(render_pool, tmp_path, m
     target = render_pool.render([RenderJob(program=scene().source, settings=settings, job_id="target")])[0]
     image = tmp_path / "target.png"
     save_png(target.srgb(), image)
-    record, out = tmp_path / "record", tmp_path / "run"
+    out = tmp_path / "run"
+    record = tmp_path / "record" if given else out / search_run.VLM_CALLS_DIR
+    args = {"image": str(image), "agent": "vlm", "record": str(record) if given else None}
     with ScriptedVLMServer("openai", good_script) as server:
         config = tmp_path / "vlm.toml"
         config.write_text(CONFIG.format(url=server.base_url))
         options = search_run.RunOptions(image=image, out=out, config=load_config(config), agent="vlm",
-                                        record_dir=record, verify_exports=False,
-                                        args={"image": str(image), "agent": "vlm", "record": str(record)})
+                                        record_dir=record if given else None, verify_exports=False, args=args)
         with pytest.raises(KeyboardInterrupt):
             RECONSTRUCT(options, pool=render_pool, fail_after_rounds=2)
         recorded = len(list((record / "calls").glob("*.json")))

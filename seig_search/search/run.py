@@ -23,6 +23,7 @@ from seig_search.search.outputs import (RUN_FILE, file_sha256, read_run, write_j
 from seig_search.target import load_target, save_png
 
 RUN_FORMAT = 1
+VLM_CALLS_DIR = "vlm_calls"  # a VLM run's own recording of its model calls, when --record is not given
 
 
 @dataclass
@@ -78,7 +79,12 @@ def build_proposer(options: RunOptions) -> Proposer:
     if options.agent == "vlm":
         from seig_search.proposers.vlm import build_vlm_proposer
 
-        return build_vlm_proposer(options.config.vlm, record_dir=options.record_dir, replay_dir=options.replay_dir)
+        # Every VLM run records its calls (into the run folder unless --record says elsewhere), so that
+        # --resume answers the interrupted part from the recording and proposes the same candidates again.
+        record_dir = options.record_dir
+        if record_dir is None and options.replay_dir is None:
+            record_dir = options.out / VLM_CALLS_DIR
+        return build_vlm_proposer(options.config.vlm, record_dir=record_dir, replay_dir=options.replay_dir)
     raise ConfigError(f"--agent must be embedded or vlm, got {options.agent!r}")
 
 
