@@ -138,3 +138,23 @@ def test_a_ground_coloured_piece_wedged_between_objects_is_a_shadow_one_in_the_o
     assert len(_absorb_fragments(parts, srgb, bg)) == 2
     srgb, parts, bg = _shadow_between(nestled=False)
     assert len(_absorb_fragments(parts, srgb, bg)) == 3
+
+
+def test_a_pool_of_lamp_light_is_ground_and_the_object_in_it_is_not():
+    """A point lamp's bright pool fades smoothly into the ground; an object standing in it has a crisp outline."""
+    rr, cc = np.mgrid[0:N, 0:N].astype(float)
+    pool = 0.5 * np.exp(-(((rr - 40) / 14) ** 2 + ((cc - 30) / 22) ** 2))  # up to 2.5x the ground's light
+    img = ((0.2 + 0.03 * rr / N) * (1.0 + 2.0 * pool / 0.5 * 0.75))[..., None] * np.ones(3)
+    obj = (rr >= 40) & (rr < 62) & (cc >= 50) & (cc < 68)
+    img[obj] = (0.05, 0.3, 0.06)
+    rng = np.random.default_rng(5)
+    img = np.clip(img * (1.0 + 0.02 * rng.standard_normal(img.shape)), 0.0, 1.0)
+    srgb = linear_to_srgb(img).astype(np.float32)
+    bg = analyse_background(srgb)
+    smooth = denoise(srgb)
+    fg = foreground_mask(smooth, bg)
+    core = pool > 0.25
+    assert (fg & core).sum() < 0.05 * core.sum()
+    regions = segment_instances(smooth, fg, bg)
+    assert len(regions) == 1
+    assert (regions[0].mask & obj).sum() > 0.8 * obj.sum()

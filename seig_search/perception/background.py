@@ -124,6 +124,7 @@ def analyse_background(srgb: np.ndarray, ground_threshold: float = 7.0) -> Backg
         d_e = np.linalg.norm(lab - field, axis=2)
         ground = (d_e < ground_threshold) & ~world
 
+    ground = _grow_pools(lab, field, ground, world)
     world_lin = srgb_to_linear(np.median(srgb[world], axis=0)) if world.any() else None
     shadow, ratio = _shadow_mask(srgb, field, ground, world, world_lin)
     shadow, ratio = _grey_objects_in_shadow(srgb, lab, field, ground, shadow, ratio)
@@ -138,6 +139,30 @@ def analyse_background(srgb: np.ndarray, ground_threshold: float = 7.0) -> Backg
         world_mask=world,
         shadow_ratio=ratio,
     )
+
+
+POOL_MAX_GRADIENT = 3.0  # Lab units per pixel: a pool of lamp light fades slower than this, outlines are crisper
+POOL_MAX_CHROMA = 6.0  # Lab a*b* distance to the ground field within which a bright smooth patch is lit ground
+
+
+def _grow_pools(lab: np.ndarray, field: np.ndarray, ground: np.ndarray, world: np.ndarray) -> np.ndarray:
+    """Add pools of lamp light to the ground: brighter than the fitted field, its chromaticity, no crisp edge.
+
+    The fitted field cannot follow a bright pool's peak, so its core departs from the field; but a pool fades
+    smoothly into the ground around it, while an object is cut off from the ground by its outline. The
+    bright, ground-coloured patches reached from the ground without crossing an edge are ground.
+    """
+    grad = np.sqrt(sum(ndi.sobel(lab[..., k], 0) ** 2 + ndi.sobel(lab[..., k], 1) ** 2 for k in range(3))) / 8.0
+    d_l = lab[..., 0] - field[..., 0]
+    d_ab = np.linalg.norm(lab[..., 1:] - field[..., 1:], axis=2)
+    cand = ~ground & ~world & (d_l > 0.0) & (d_ab < POOL_MAX_CHROMA) & (grad < POOL_MAX_GRADIENT)
+    if not cand.any():
+        return ground
+    labels, n = ndi.label(cand | ground, structure=np.ones((3, 3)))
+    hit = np.zeros(n + 1, bool)
+    hit[np.unique(labels[ground])] = True
+    hit[0] = False
+    return ground | (cand & hit[labels])
 
 
 def _shadow_mask(srgb, field_lab, ground, world, world_lin) -> tuple[np.ndarray, float | None]:
