@@ -15,7 +15,10 @@ import math
 import numpy as np
 
 from seig_search.perception.colorspace import luminance, srgb_to_linear
+from seig_search.perception.tint import own_colour_region
 from seig_search.perception.types import Appearance, Region
+
+TRIM_SHADOW = True  # read the object without a ground-coloured cast shadow left in its region (tint.py)
 
 
 def region_stats(lin: np.ndarray, region: Region, irradiance: float | None = None) -> dict[str, float]:
@@ -83,19 +86,39 @@ def estimate_appearance(srgb: np.ndarray, region: Region, irradiance: float = 1.
     so a diffuse albedo = the top's colour / irradiance. ``ground_lin`` is the lit ground's linear colour:
     a metal mirrors its surroundings, so its base colour is what tints the reflected ground.
     """
+    if TRIM_SHADOW:
+        region = own_colour_region(srgb, region, ground_lin)
     lin = srgb_to_linear(srgb)
     px = lin[region.mask]
     stats = region_stats(lin, region, irradiance)
     top, low = _bands(region)
     metallic = 1.0 if metal_score(stats) > METAL_SCORE_THRESHOLD else 0.0
     if metallic and ground_lin is not None:
-        reflected = _middle_colour(px[low])
+        reflected = _middle_colour(_own_tint(px[low], ground_lin))
         albedo = np.clip(reflected / np.maximum(np.asarray(ground_lin, dtype=np.float32), 1e-4), 0.0, 1.0)
         roughness = 0.25
     else:
         albedo = np.clip(_middle_colour(px[top]) / max(irradiance, 1e-4), 0.0, 1.0)
         roughness = 0.35 if stats["highlight_frac"] > 0.02 else 0.85
     return Appearance(color=tuple(float(v) for v in albedo), roughness=roughness, metallic=metallic)  # type: ignore[arg-type]
+
+
+OWN_TINT_CHROMA = 0.04  # chromaticity distance (r, g, b sums to 1) beyond which a pixel is not the ground's colour
+OWN_TINT_MIN_SHARE = 0.2
+
+
+def _own_tint(px: np.ndarray, ground_lin) -> np.ndarray:
+    """The pixels of a mirror's lower part that carry its own tint, not the ground's colour.
+
+    A tinted mirror reflecting the grey ground has the tint's chromaticity; outline pixels mixed with the ground
+    and the cast shadow a region often keeps at its foot have the ground's. When enough pixels differ from the
+    ground's chromaticity, only those tell the tint; an untinted (grey) mirror keeps them all.
+    """
+    g = np.asarray(ground_lin, dtype=np.float32)
+    gc = g / max(float(g.sum()), 1e-6)
+    pc = px / np.maximum(px.sum(axis=1, keepdims=True), 1e-6)
+    own = np.linalg.norm(pc - gc, axis=1) > OWN_TINT_CHROMA
+    return px[own] if own.sum() >= max(3, OWN_TINT_MIN_SHARE * len(px)) else px
 
 
 def metal_score(stats: dict[str, float]) -> float:

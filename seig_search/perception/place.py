@@ -17,8 +17,10 @@ import numpy as np
 from seig_search.perception import camera as cam_mod
 from seig_search.perception.fit import Fit, fit_region
 from seig_search.perception.shading import faceted_score
+from seig_search.perception.tint import own_colour_region
 from seig_search.perception.types import CameraEstimate, ObjectEstimate, ShapeGuess
 
+TRIM_SHADOW = True  # read the object without a ground-coloured cast shadow left in its region (tint.py)
 PRIOR_OBJECT_SIZE = 1.0  # metres: the median object's largest dimension
 # Extra parameters let a shape fit any outline a little better; charge them (cost units per parameter beyond the
 # sphere's position and width: 0.002 each). The aspect prior in the fit already keeps them from running away; a
@@ -76,10 +78,16 @@ def place_objects(objects: list[ObjectEstimate], camera: CameraEstimate, width: 
     cam = cam_mod.pinhole(camera, width, height)
     placed = []
     for o in objects:
-        fits = fit_region(cam, o.region, occluders, candidate_shapes(o.region))
+        region, occ = o.region, occluders
+        if srgb is not None and TRIM_SHADOW:
+            # a coloured object's ground-coloured cast shadow kept in its region is ground, not outline
+            region = own_colour_region(srgb, o.region, foreground=occluders)
+            if region is not o.region and occluders is not None:
+                occ = occluders & ~(o.region.mask & ~region.mask)
+        fits = fit_region(cam, region, occ, candidate_shapes(region))
         if not fits:
             continue
-        ranked = _rank(fits, o.region, srgb)
+        ranked = _rank(fits, region, srgb)
         best = ranked[0][1]
         # scores in [0, 1]: a cost gap of 0.05 (5% of the object's size, RMS) halves the likelihood
         o.shapes = [ShapeGuess(f.shape, float(math.exp(-(c - ranked[0][0]) / 0.05 * math.log(2))))
