@@ -6,7 +6,7 @@ import numpy as np
 
 from seig_search.perception.fit import Fit
 from seig_search.perception.place import _rank
-from seig_search.perception.segment import _region
+from seig_search.perception.tint import region_from_mask as _region
 from seig_search.perception.shading import faceted_score
 
 H = W = 64
@@ -67,3 +67,95 @@ def test_shading_breaks_a_near_tie_both_ways():
 def test_shading_does_not_override_a_clear_outline():
     img, mask = _image(_box_side)
     assert _rank(_fits(0.08, 0.05), _region(mask), img)[0][1].shape == "cylinder"
+
+
+# --- normals of a fitted primitive, and the glossy flat top -------------------------------------------------
+
+def _camera():
+    from seig_search.perception import camera as cam_mod
+
+    est = cam_mod.camera_estimate(35.0, 1.0, 50.0, "prior", 96, 96)
+    return est, cam_mod.pinhole(est, 96, 96)
+
+
+def _mask_of(cam, fit):
+    from skimage.draw import polygon as draw_polygon
+
+    from seig_search.perception.fit import silhouette
+
+    poly = silhouette(cam, fit.shape, fit.x, fit.y, fit.width, fit.height, fit.yaw_deg)
+    mask = np.zeros((96, 96), bool)
+    rr, cc = draw_polygon(poly[:, 0] - 0.5, poly[:, 1] - 0.5, mask.shape)
+    mask[rr, cc] = True
+    return mask
+
+
+def test_surface_normals_of_a_box_and_a_sphere():
+    from seig_search.perception.shading import surface_normals
+
+    _, cam = _camera()
+    box = Fit("cube", 0.0, 0.0, 0.0, 0.3, 0.3, 20.0)
+    mask = _mask_of(cam, box)
+    rows, cols = np.nonzero(mask)
+    normals, hit = surface_normals(cam, box, rows, cols)
+    assert hit.mean() > 0.9
+    # a box shows at most three faces: its top (straight up) and sides (horizontal); the topmost pixels its top
+    faces = np.unique(np.round(normals[hit], 3), axis=0)
+    assert len(faces) <= 3 and np.all(np.isclose(faces[:, 2], 1.0) | np.isclose(faces[:, 2], 0.0)), faces
+    top = rows <= rows.min() + 1
+    assert (normals[top & hit][:, 2] > 0.99).mean() > 0.8
+    ball = Fit("sphere", 0.0, 0.0, 0.0, 0.3, 0.3, 0.0)
+    mask = _mask_of(cam, ball)
+    rows, cols = np.nonzero(mask)
+    normals, hit = surface_normals(cam, ball, rows, cols)
+    assert hit.mean() > 0.9
+    # at the outline's centre the sphere faces the camera
+    c = np.argmin((rows - rows.mean()) ** 2 + (cols - cols.mean()) ** 2)
+    assert normals[c] @ -cam.rays([rows[c] + 0.5], [cols[c] + 0.5])[0] > 0.95
+
+
+def _cylinder_scene(glossy: bool):
+    """A red cylinder: uniform diffuse top, or a top the key light's reflection sweeps across."""
+    from seig_search.perception.colorspace import linear_to_srgb
+    from seig_search.perception.shading import top_face_mask
+
+    est, cam = _camera()
+    fit = Fit("cylinder", 0.02, 0.0, 0.0, 0.3, 0.3, 0.0)
+    mask = _mask_of(cam, fit)
+    lin = np.full((96, 96, 3), 0.25, np.float32)
+    lin[mask] = (0.3, 0.03, 0.03)
+    top = top_face_mask(cam, fit, mask, erode=0)
+    rows, cols = np.nonzero(top)
+    if glossy:
+        t = (cols - cols.min()) / max(cols.max() - cols.min(), 1)
+        lin[rows, cols] = np.array([0.6, 0.06, 0.06]) * (0.3 + 1.4 * t)[:, None]
+    else:
+        lin[rows, cols] = (0.6, 0.06, 0.06)
+    rng = np.random.default_rng(0)
+    lin *= rng.normal(1.0, 0.02, size=(96, 96, 1)).astype(np.float32)
+    return est, cam, fit, mask, linear_to_srgb(np.clip(lin, 0.0, 1.0))
+
+
+def test_top_spread_tells_a_glossy_top_from_a_diffuse_one():
+    from seig_search.perception.shading import top_face_mask, top_spread
+
+    for glossy in (False, True):
+        _, cam, fit, mask, srgb = _cylinder_scene(glossy)
+        spread = top_spread(srgb, top_face_mask(cam, fit, mask))
+        assert (spread > 0.3) if glossy else (spread < 0.1), (glossy, spread)
+
+
+def test_glossy_top_turns_a_diffuse_reading_into_metal():
+    from seig_search.perception.place import _glossy_top_is_metal
+    from seig_search.perception.types import Appearance, ObjectEstimate, ShapeGuess
+
+    for glossy in (False, True):
+        _, cam, fit, mask, srgb = _cylinder_scene(glossy)
+        region = _region(mask)
+        o = ObjectEstimate(region=region, shapes=[ShapeGuess("cylinder", 1.0)],
+                           appearance=Appearance(color=(0.6, 0.06, 0.06), roughness=0.85, metallic=0.0))
+        _glossy_top_is_metal(o, cam, fit, region, srgb, mask)
+        assert o.appearance.metallic == (1.0 if glossy else 0.0)
+        if glossy:  # the tint survives: still a red
+            r, g, b = o.appearance.color
+            assert r > 3 * g and r > 3 * b, o.appearance.color

@@ -79,12 +79,13 @@ def _middle_colour(px: np.ndarray, lo: float = 20.0, hi: float = 80.0) -> np.nda
 
 
 def estimate_appearance(srgb: np.ndarray, region: Region, irradiance: float = 1.0,
-                        ground_lin: np.ndarray | None = None) -> Appearance:
+                        ground_lin: np.ndarray | None = None, metallic: bool | None = None) -> Appearance:
     """Albedo (linear), roughness and metallic for one region.
 
     ``irradiance`` is what a lit, upward-facing surface receives (sun * cos / pi + ambient, in pixel units),
     so a diffuse albedo = the top's colour / irradiance. ``ground_lin`` is the lit ground's linear colour:
-    a metal mirrors its surroundings, so its base colour is what tints the reflected ground.
+    a metal mirrors its surroundings, so its base colour is what tints the reflected ground. ``metallic``
+    overrides the mirror test when another cue (a glossy flat top, see ``shading.top_spread``) has decided.
     """
     if TRIM_SHADOW:
         region = own_colour_region(srgb, region, ground_lin)
@@ -92,7 +93,9 @@ def estimate_appearance(srgb: np.ndarray, region: Region, irradiance: float = 1.
     px = lin[region.mask]
     stats = region_stats(lin, region, irradiance)
     top, low = _bands(region)
-    metallic = 1.0 if metal_score(stats) > METAL_SCORE_THRESHOLD else 0.0
+    if metallic is None:
+        metallic = metal_score(stats) > METAL_SCORE_THRESHOLD
+    metallic = 1.0 if metallic else 0.0
     if metallic and ground_lin is not None:
         reflected = _middle_colour(_own_tint(px[low], ground_lin))
         albedo = np.clip(reflected / np.maximum(np.asarray(ground_lin, dtype=np.float32), 1e-4), 0.0, 1.0)

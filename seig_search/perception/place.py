@@ -16,8 +16,10 @@ import numpy as np
 
 from seig_search.perception import camera as cam_mod
 from seig_search.perception.fit import Fit, fit_region
-from seig_search.perception.shading import faceted_score
-from seig_search.perception.tint import own_colour_region
+from seig_search.perception.colorspace import srgb_to_linear
+from seig_search.perception.material import estimate_appearance
+from seig_search.perception.shading import faceted_score, top_face_mask, top_spread
+from seig_search.perception.tint import lit_background, own_colour_region
 from seig_search.perception.types import CameraEstimate, ObjectEstimate, ShapeGuess
 
 TRIM_SHADOW = True  # read the object without a ground-coloured cast shadow left in its region (tint.py)
@@ -50,6 +52,27 @@ def _rank(fits: list[Fit], region, srgb: np.ndarray | None = None) -> list[tuple
         scored[:2] = sorted(((c - SHADING_WEIGHT * fs if f.shape == "cube" else c, f) for c, f in scored[:2]),
                             key=lambda t: t[0])
     return scored
+
+
+# A flat top under a distant light is evenly lit; a top whose brightness spreads by more than this share of its
+# median shows the key light's glossy reflection sweeping across it: a mirror-like (metal) surface. The mirror
+# test of material.py misses metal boxes and cylinders whose top catches the sun (their top is then their
+# brightest part, as a diffuse top is). Development: diffuse tops 0.00-0.15, such metal tops 0.05-1.1; a poorly
+# fitted outline (merged objects, a sphere taken for a box) puts the top face in the wrong place.
+GLOSSY_TOP_SPREAD = 0.18
+GLOSSY_MAX_FIT_COST = 0.06  # only where the outline fit is good enough to say which pixels are the top face
+
+
+def _glossy_top_is_metal(o: ObjectEstimate, cam, fit: Fit, region, srgb: np.ndarray, foreground: np.ndarray) -> None:
+    """Re-read a box or cylinder taken for diffuse as metal when its flat top shows a glossy reflection."""
+    if fit.shape not in ("cube", "cylinder") or fit.cost > GLOSSY_MAX_FIT_COST:
+        return
+    spread = top_spread(srgb, top_face_mask(cam, fit, region.mask))
+    if spread is None or spread <= GLOSSY_TOP_SPREAD:
+        return
+    ground = lit_background(srgb_to_linear(srgb), foreground)
+    if ground is not None:
+        o.appearance = estimate_appearance(srgb, o.region, ground_lin=ground, metallic=True)
 
 
 def _has_hole(region) -> bool:
@@ -96,6 +119,8 @@ def place_objects(objects: list[ObjectEstimate], camera: CameraEstimate, width: 
         o.location = best.location
         o.rotation_deg = (0.0, 0.0, best.yaw_deg if best.shape in ("cube", "plane") else 0.0)
         o.fits = {f.shape: f for f in fits}
+        if srgb is not None and occluders is not None and o.appearance.metallic < 0.5:
+            _glossy_top_is_metal(o, cam, best, region, srgb, occluders)
         placed.append(o)
     if not placed:
         return cam_mod.scaled(camera, 5.0), placed

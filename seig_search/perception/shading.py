@@ -58,3 +58,94 @@ def faceted_score(srgb: np.ndarray, region: Region) -> float:
         r_step = min(r_step, r)
     eps = n * (0.003 * max(float(prof.mean()), 1e-3)) ** 2  # noise floor (0.3% of the level): a uniform side tells nothing
     return math.log((r_smooth + eps) / (r_step + eps))
+
+
+def surface_normals(cam, fit, rows: np.ndarray, cols: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """World normals where the rays through pixels (rows, cols) first meet a fitted primitive, and which rays hit.
+
+    Boxes, spheres, cylinders and cones are intersected exactly (in the primitive's own frame, where it fills the
+    box [-0.5, 0.5]^2 x [0, 1]); other shapes hit nothing.
+    """
+    d = cam.rays(np.asarray(rows, dtype=float) + 0.5, np.asarray(cols, dtype=float) + 0.5)
+    n = len(d)
+    c, s = math.cos(math.radians(fit.yaw_deg)), math.sin(math.radians(fit.yaw_deg))
+    rot = np.array([[c, s, 0.0], [-s, c, 0.0], [0.0, 0.0, 1.0]])  # local -> world as in fit.silhouette: p @ rot
+    sc = np.array([fit.width, fit.width, fit.height], dtype=float)
+    o = ((cam.location - np.array([fit.x, fit.y, 0.0])) @ rot.T) / sc
+    dl = (d @ rot.T) / sc
+    ol = np.broadcast_to(o, dl.shape)
+    nl = np.zeros((n, 3))
+    hit = np.zeros(n, bool)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        if fit.shape == "cube":
+            t1 = (np.array([-0.5, -0.5, 0.0]) - ol) / dl
+            t2 = (np.array([0.5, 0.5, 1.0]) - ol) / dl
+            tmin = np.nan_to_num(np.minimum(t1, t2), nan=-np.inf)
+            tmax = np.nan_to_num(np.maximum(t1, t2), nan=np.inf)
+            t_in, t_out = tmin.max(axis=1), tmax.min(axis=1)
+            hit = (t_in <= t_out) & (t_out > 0)
+            ax = tmin.argmax(axis=1)
+            nl[np.arange(n), ax] = -np.sign(dl[np.arange(n), ax])
+        elif fit.shape == "sphere":
+            cc = ol - np.array([0.0, 0.0, 0.5])
+            a = (dl * dl).sum(1)
+            b = 2.0 * (cc * dl).sum(1)
+            disc = b * b - 4.0 * a * ((cc * cc).sum(1) - 0.25)
+            hit = disc > 0
+            t = (-b - np.sqrt(np.maximum(disc, 0.0))) / (2.0 * a)
+            nl = cc + t[:, None] * dl
+        elif fit.shape in ("cylinder", "cone"):
+            best = np.full(n, np.inf)
+            if fit.shape == "cylinder":
+                t = (1.0 - ol[:, 2]) / dl[:, 2]
+                p = ol + t[:, None] * dl
+                top = (t > 0) & (p[:, 0] ** 2 + p[:, 1] ** 2 <= 0.25)
+                best[top] = t[top]
+                nl[top] = (0.0, 0.0, 1.0)
+                a = dl[:, 0] ** 2 + dl[:, 1] ** 2
+                b = 2.0 * (ol[:, 0] * dl[:, 0] + ol[:, 1] * dl[:, 1])
+                q = ol[:, 0] ** 2 + ol[:, 1] ** 2 - 0.25
+            else:  # x^2 + y^2 = (0.5 (1 - z))^2
+                a = dl[:, 0] ** 2 + dl[:, 1] ** 2 - 0.25 * dl[:, 2] ** 2
+                b = 2.0 * (ol[:, 0] * dl[:, 0] + ol[:, 1] * dl[:, 1]) + 0.5 * (1.0 - ol[:, 2]) * dl[:, 2]
+                q = ol[:, 0] ** 2 + ol[:, 1] ** 2 - 0.25 * (1.0 - ol[:, 2]) ** 2
+            disc = b * b - 4.0 * a * q
+            for sign in (-1.0, 1.0):
+                t = (-b + sign * np.sqrt(np.maximum(disc, 0.0))) / (2.0 * a)
+                p = ol + t[:, None] * dl
+                ok = (disc > 0) & (t > 0) & (p[:, 2] >= 0.0) & (p[:, 2] <= 1.0) & (t < best)
+                side = np.c_[p[:, 0], p[:, 1], np.zeros(n) if fit.shape == "cylinder" else 0.25 * (1.0 - p[:, 2])]
+                nl[ok] = side[ok]
+                best[ok] = t[ok]
+            hit = np.isfinite(best)
+    nw = (nl / sc) @ rot  # normals transform with the inverse transpose of the scaling
+    nw /= np.maximum(np.linalg.norm(nw, axis=1, keepdims=True), 1e-12)
+    return nw, hit
+
+
+def top_face_mask(cam, fit, mask: np.ndarray, erode: int = 1) -> np.ndarray:
+    """Pixels of ``mask`` that show the fitted primitive's upward-facing top (a box's or cylinder's top face)."""
+    inner = ndi.binary_erosion(mask, iterations=1)
+    rows, cols = np.nonzero(inner)
+    out = np.zeros_like(mask)
+    if not len(rows):
+        return out
+    normals, hit = surface_normals(cam, fit, rows, cols)
+    up = hit & (normals[:, 2] > 0.9)
+    out[rows[up], cols[up]] = True
+    return ndi.binary_erosion(out, iterations=erode) if erode else out
+
+
+def top_spread(srgb: np.ndarray, top: np.ndarray, min_pixels: int = 6) -> float | None:
+    """(p90 - p10) / median of the linear brightness over a flat top face; None when too few pixels show it.
+
+    A flat, diffuse top under a distant light is uniform; a glossy one shows the key light's reflection
+    sweeping across it.
+    """
+    if top.sum() < min_pixels:
+        return None
+    from seig_search.perception.colorspace import luminance, srgb_to_linear
+
+    lum = luminance(srgb_to_linear(srgb[top]))
+    p10, p50, p90 = np.percentile(lum, [10, 50, 90])
+    return float((p90 - p10) / max(p50, 1e-4))

@@ -37,6 +37,15 @@ def local_ground(lin: np.ndarray, mask: np.ndarray, foreground: np.ndarray | Non
     return np.median(lin[around], axis=0) if around.sum() >= 8 else None
 
 
+def lit_background(lin: np.ndarray, foreground: np.ndarray) -> np.ndarray | None:
+    """Median linear colour of the brighter half of the background (the lit ground, not its shadows)."""
+    bg = lin[~foreground]
+    if len(bg) < 16:
+        return None
+    lum = bg @ np.array([0.2126, 0.7152, 0.0722], dtype=np.float32)
+    return np.median(bg[lum >= np.median(lum)], axis=0)
+
+
 def own_colour_mask(lin: np.ndarray, mask: np.ndarray, ground_lin) -> np.ndarray | None:
     """The region without the ground-coloured pixels its own-coloured core does not enclose; None if nothing
     is cut (grey object, or no ground-coloured fringe)."""
