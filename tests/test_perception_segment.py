@@ -158,3 +158,127 @@ def test_a_pool_of_lamp_light_is_ground_and_the_object_in_it_is_not():
     regions = segment_instances(smooth, fg, bg)
     assert len(regions) == 1
     assert (regions[0].mask & obj).sum() > 0.8 * obj.sum()
+
+
+def _discs(centres, radius):
+    rr, cc = np.mgrid[0:N, 0:N].astype(float)
+    return [((rr - r) ** 2 + (cc - c) ** 2) <= radius ** 2 for r, c in centres]
+
+
+def test_two_overlapping_objects_of_one_colour_are_cut_at_the_notches_of_their_outline():
+    from seig_search.perception.segment import _split_by_concavity
+
+    a, b = _discs([(48, 34), (48, 58)], 14)  # centres 24 px apart: each hides a sixth of the other
+    parts = _split_by_concavity(a | b, 10)
+    assert len(parts) == 2
+    for disc in (a, b):
+        best = max(parts, key=lambda p: (p & disc).sum())
+        assert (best & disc).sum() > 0.8 * disc.sum()
+    # one convex object, even with a ragged outline, stays whole
+    (c,) = _discs([(48, 48)], 18)
+    c[30:33, 46:50] = False
+    assert len(_split_by_concavity(c, 10)) == 1
+    box = np.zeros((N, N), bool)
+    box[30:66, 28:60] = True
+    assert len(_split_by_concavity(box, 10)) == 1
+
+
+def test_no_cut_leaves_a_piece_that_looks_like_a_cast_shadow():
+    from seig_search.perception.segment import _split_by_concavity
+
+    a, b = _discs([(48, 34), (48, 58)], 14)
+    assert len(_split_by_concavity(a | b, 10, shadow_like=lambda m: (m & b).sum() > 0.5 * m.sum())) == 1
+
+
+def test_a_sliver_of_another_colour_peeking_out_behind_an_object_is_cut_off():
+    """A large cyan box with a small dark red cylinder top showing above it: one blob, two objects."""
+    from seig_search.perception.segment import _split_by_concavity, _distinct_hues
+
+    box = np.zeros((N, N), bool)
+    box[40:80, 24:64] = True  # 1600 px
+    (top,) = _discs([(36, 44)], 7)
+    top &= ~box  # about 80 px above the box: under 12 % of the blob
+    img = np.full((N, N, 3), 0.22)
+    img[box] = (0.05, 0.45, 0.45)
+    img[top] = (0.15, 0.01, 0.01)
+    lin3 = img
+    parts = _split_by_concavity(box | top, 10, distinct=lambda a, b: _distinct_hues(lin3, a, b))
+    assert len(parts) == 2
+    red = min(parts, key=lambda p: p.sum())
+    assert (red & top).sum() > 0.7 * top.sum() and (red & box).sum() < 0.2 * top.sum()
+    # the same outline in one colour stays whole: a sliver of the same hue may be a ragged edge
+    img[top] = (0.05, 0.45, 0.45)
+    assert len(_split_by_concavity(box | top, 10, distinct=lambda a, b: _distinct_hues(img, a, b))) == 1
+
+
+def _dark_disc_beside_red_box(highlight: bool):
+    rr, cc = np.mgrid[0:N, 0:N].astype(float)
+    img = np.full((N, N, 3), 0.22)
+    box = (rr >= 30) & (rr < 60) & (cc >= 20) & (cc < 45)
+    disc = ((rr - 52) ** 2 + (cc - 54) ** 2) <= 10 ** 2
+    disc &= ~box
+    img[box] = (0.5, 0.04, 0.03)
+    img[disc] = 0.03  # as dark and flat as a shadow
+    if highlight:
+        img[((rr - 47) ** 2 + (cc - 55) ** 2) <= 2.5 ** 2] = 0.9
+    rng = np.random.default_rng(6)
+    img = np.clip(img * (1.0 + 0.02 * rng.standard_normal(img.shape)), 0.0, 1.0)
+    return linear_to_srgb(img).astype(np.float32), disc
+
+
+def test_a_dark_blob_holding_a_white_highlight_is_an_object_not_a_shadow():
+    srgb, disc = _dark_disc_beside_red_box(highlight=False)
+    assert (analyse_background(srgb).shadow_mask & disc).sum() > 0.7 * disc.sum()
+    srgb, disc = _dark_disc_beside_red_box(highlight=True)
+    assert (analyse_background(srgb).shadow_mask & disc).sum() < 0.1 * disc.sum()
+
+
+def test_a_wedged_shadow_as_large_as_its_neighbour_is_still_a_shadow():
+    from seig_search.perception.segment import _absorb_fragments
+
+    srgb, parts, bg = _shadow_between(nestled=True)
+    left, right, piece = parts
+    piece = piece.copy()
+    piece[35:62, 50:56] = False
+    piece[62:90, 20:80] = False
+    # a broad shadow wedged between the boxes and below them, larger than half of each box
+    piece[30:62, 50:56] = True
+    piece[62:70, 20:80] = True
+    img = np.full((N, N, 3), 0.22)
+    img[left] = (0.03, 0.05, 0.2)
+    img[right] = (0.03, 0.2, 0.05)
+    img[piece] = 0.06
+    bg.ground_mask[:] = ~(left | right | piece)
+    assert piece.sum() > 0.5 * right.sum()
+    out = _absorb_fragments([left, right, piece], linear_to_srgb(img).astype(np.float32), bg)
+    assert len(out) == 2
+
+
+def test_a_darker_object_of_the_same_hue_overlapping_another_is_kept():
+    """A dim blue sphere partly behind a bright blue one: darker and of the same hue, but the two make a
+    notched outline, so it is another object, not the bright one's shaded side."""
+    from seig_search.perception.segment import _absorb_fragments
+    from seig_search.perception.types import Background
+
+    front, back = _discs([(52, 40), (40, 62)], 14)
+    back = back & ~front
+    img = np.full((N, N, 3), 0.22)
+    img[front] = (0.08, 0.15, 0.7)
+    img[back] = (0.01, 0.02, 0.09)
+    ground = ~(front | back)
+    bg = Background(world_srgb=(0.05, 0.05, 0.05), ground_srgb=(0.5, 0.5, 0.5), horizon_row=None,
+                    ground_mask=ground, shadow_mask=np.zeros((N, N), bool), world_mask=np.zeros((N, N), bool),
+                    shadow_ratio=0.2)
+    assert len(_absorb_fragments([front, back], linear_to_srgb(img).astype(np.float32), bg)) == 2
+    # the lower half of one cylinder in shade: joined to its lit half
+    lit = np.zeros((N, N), bool)
+    lit[30:50, 30:60] = True
+    shade = np.zeros((N, N), bool)
+    shade[50:58, 30:60] = True
+    img = np.full((N, N, 3), 0.22)
+    img[lit] = (0.08, 0.15, 0.7)
+    img[shade] = (0.01, 0.02, 0.09)
+    bg.ground_mask[:] = ~(lit | shade)
+    bg.shadow_ratio = 0.01  # so the dark part is not at a shadow's level
+    out = _absorb_fragments([lit, shade], linear_to_srgb(img).astype(np.float32), bg)
+    assert len(out) == 1 and out[0].sum() == (lit | shade).sum()

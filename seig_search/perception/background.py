@@ -128,6 +128,7 @@ def analyse_background(srgb: np.ndarray, ground_threshold: float = 7.0) -> Backg
     world_lin = srgb_to_linear(np.median(srgb[world], axis=0)) if world.any() else None
     shadow, ratio = _shadow_mask(srgb, field, ground, world, world_lin)
     shadow, ratio = _grey_objects_in_shadow(srgb, lab, field, ground, shadow, ratio)
+    shadow = _glossy_objects_in_shadow(srgb, lab, field, ground, world, shadow)
     ground_srgb = tuple(float(v) for v in np.median(srgb[ground], axis=0)) if ground.any() else None
     world_srgb = tuple(float(v) for v in np.median(srgb[world], axis=0)) if world.any() else (0.05, 0.05, 0.05)
     return Background(
@@ -220,6 +221,41 @@ def _shadow_mask(srgb, field_lab, ground, world, world_lin) -> tuple[np.ndarray,
     hist = np.convolve(hist, [1, 2, 1], mode="same")
     peak = int(np.argmax(hist))
     return shadow, float(0.5 * (edges[peak] + edges[peak + 1]))
+
+
+HIGHLIGHT_MIN_RATIO = 1.3  # a highlight is this much brighter than the ground field there
+HIGHLIGHT_MAX_CHROMA = 0.05  # ... and nearly white
+HIGHLIGHT_MIN_DARK_SHARE = 0.3  # share of the highlight's rim on the dark blob
+
+
+def _glossy_objects_in_shadow(srgb, lab, field_lab, ground, world, shadow):
+    """Take dark glossy objects back out of the shadow mask: a shadow never shows a highlight.
+
+    A dark metal or plastic object can be as dark and as flat as a cast shadow, but it mirrors the light
+    source in a small white highlight. A cast shadow is lit by the ambient only and cannot hold one, so a
+    shadow blob that touches a white spot brighter than the lit ground is an object.
+    """
+    from skimage.color import lab2rgb
+
+    if not shadow.any():
+        return shadow
+    lin3 = srgb_to_linear(srgb)
+    g_lin = srgb_to_linear(np.clip(lab2rgb(field_lab), 0.0, 1.0))
+    ratio = lin3.sum(axis=2) / np.maximum(g_lin.sum(axis=2), 1e-4)
+    white = np.linalg.norm(chromaticity(lin3) - chromaticity(np.ones(3))[None, None, :], axis=2) < HIGHLIGHT_MAX_CHROMA
+    spot = white & (ratio > HIGHLIGHT_MIN_RATIO) & ~ground & ~world & ~shadow
+    if not spot.any():
+        return shadow
+    labels, n = ndi.label(shadow, structure=np.ones((3, 3)))
+    spots, m = ndi.label(spot, structure=np.ones((3, 3)))
+    hit = np.zeros(n + 1, bool)
+    for k in range(1, m + 1):
+        sp = spots == k
+        ring = ndi.binary_dilation(sp, structure=np.ones((3, 3))) & ~sp
+        if (ring & shadow).sum() >= HIGHLIGHT_MIN_DARK_SHARE * ring.sum():  # set in the dark blob, not beside it
+            hit[np.unique(labels[ring & shadow])] = True
+    hit[0] = False
+    return shadow & ~hit[labels]
 
 
 SHADOW_LEVEL_TOL = 0.3  # |log(level / shadow level)| within which a flat piece of a shadow blob is shadow
