@@ -64,6 +64,21 @@ def test_shading_breaks_a_near_tie_both_ways():
     assert _rank(_fits(0.050, 0.051), _region(mask), img)[0][1].shape == "cylinder"
 
 
+def test_shading_breaks_a_box_sphere_near_tie_both_ways():
+    """A small box seen corner-on is nearly as round as a sphere: flat faces vs a smooth turn decide."""
+    fits = [Fit("cube", 0.056, 0.0, 0.0, 1.0, 1.0, 0.0), Fit("sphere", 0.055, 0.0, 0.0, 1.0, 1.0, 0.0),
+            Fit("cylinder", 0.5, 0.0, 0.0, 1.0, 1.0, 0.0)]
+    img, mask = _image(_box_side)
+    region = _region(mask)
+    assert _rank(fits, region)[0][1].shape == "sphere"  # the outline alone
+    assert _rank(fits, region, img)[0][1].shape == "cube"
+    fits = [Fit("cube", 0.050, 0.0, 0.0, 1.0, 1.0, 0.0), Fit("sphere", 0.056, 0.0, 0.0, 1.0, 1.0, 0.0),
+            Fit("cylinder", 0.5, 0.0, 0.0, 1.0, 1.0, 0.0)]
+    img, mask = _image(_cylinder_side)  # a smoothly turning side: a sphere's too
+    assert _rank(fits, _region(mask))[0][1].shape == "cube"
+    assert _rank(fits, _region(mask), img)[0][1].shape == "sphere"
+
+
 def test_shading_does_not_override_a_clear_outline():
     img, mask = _image(_box_side)
     assert _rank(_fits(0.08, 0.05), _region(mask), img)[0][1].shape == "cylinder"
