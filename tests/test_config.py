@@ -73,3 +73,14 @@ def test_budget_parsing(text, expected):
 def test_bad_budgets(text):
     with pytest.raises(ConfigError, match="budget"):
         parse_budget(text)
+
+
+def test_the_shipped_tuned_preset_is_default_with_a_joint_stage_at_the_same_budget():
+    from seig_search.config import available_presets
+    from seig_search.proposers.base import STAGES
+
+    assert "tuned" in available_presets()
+    tuned, default = load_config(preset="tuned"), load_config(preset="default")
+    assert [s.name for s in tuned.stages] == [s.name for s in default.stages] + ["joint"]
+    assert set(tuned.stages[-1].sections) == set(STAGES)
+    assert tuned.total_renders() == default.total_renders()

@@ -72,7 +72,8 @@ def reconstruct_command(
     image: Path = typer.Argument(..., help="The photograph or render to reconstruct (PNG, JPEG, ...)."),
     out: Path = typer.Option(..., "--out", "-o", help="Output folder (created; must not hold a run unless --resume)."),
     config: Optional[Path] = typer.Option(None, "--config", help="A config TOML file (see configs/)."),
-    preset: Optional[str] = typer.Option(None, "--preset", help="fast | default | quality (default: default)."),
+    preset: Optional[str] = typer.Option(
+        None, "--preset", help="fast | default | quality | tuned, or one `seig tune` wrote (default: default)."),
     method: Optional[str] = typer.Option(None, "--method", help="staged | unstaged | greedy | oneshot."),
     seed: Optional[int] = typer.Option(None, "--seed", help="Seed of every random choice (default: config's)."),
     budget: Optional[str] = typer.Option(None, "--budget", help="Renders (e.g. 300) or seconds (e.g. 90s)."),
