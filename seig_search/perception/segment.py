@@ -15,7 +15,6 @@ from skimage import measure, morphology, segmentation
 from skimage.feature import peak_local_max
 
 from seig_search.perception.colorspace import chromaticity, linear_to_srgb, srgb_to_linear, to_lab
-from seig_search.perception.shadow_side import image_shadow_direction, on_shadow_side
 from seig_search.perception.types import Background, Region
 
 GREY_MIN_LEVEL = 0.06  # linear r+g+b: below this a superpixel is dark, not grey
@@ -26,13 +25,6 @@ PART_MIN_IMAGE_SHARE = 0.003  # ... unless it covers this share of the image and
 PART_MIN_HUE_GAP = 25.0  # degrees of sRGB hue between such a part and the neighbour it would join
 SHADOW_PIECE_CHROMA = 0.035  # chromaticity distance to the ground within which a dark piece may be a cast shadow
 SHADOW_PIECE_GROUND_SHARE = 0.65  # ... when less of its outline than this borders open ground (set on dev seeds)
-SHADOW_SIDE_MAX_LEVEL = 0.85  # under this share of the lit ground's level: a detached piece may be a shadow
-SHADOW_SIDE_MIN_SHADOW_SHARE = 0.8  # ... and at least this share of the clean shadows' level
-SHADOW_SIDE_CHROMA = 0.05  # ... within this chromaticity distance to the ground
-SHADOW_SIDE_MAX_CV = 0.9  # ... with a brightness spread (std / mean) below this: one flat darkening
-SHADOW_SIDE_MIN_COS = 0.5  # ... lying beyond an object along the way the clean shadows fall
-SHADOW_SIDE_GAP = 2  # pixels between a detached shadow piece (or the clean shadow it joins) and its object
-SHADOW_SIDE_MAX_AREA = 1.5  # a detached shadow piece at most this times its object's area
 
 
 def _region(mask: np.ndarray) -> Region:
@@ -307,44 +299,6 @@ def _absorb_fragments(parts: list[np.ndarray], srgb: np.ndarray, bg: Background 
     return [p for p, a in zip(keep, alive) if a]
 
 
-def _drop_detached_shadows(regions: list[Region], lin3: np.ndarray, bg: Background,
-                           shadow_dir: tuple[float, float]) -> list[Region]:
-    """A region of the ground's colour, darker than the lit ground and without a highlight, that touches no
-    other region but lies just beyond one along the way the clean shadows fall, is that object's shadow (a
-    fill light's lighter one, or a piece of the key shadow the shadow mask missed)."""
-    lin = lin3.sum(axis=2)
-    ground_level = float(np.median(lin[bg.ground_mask]))
-    ground_chroma = chromaticity(np.median(lin3[bg.ground_mask], axis=0))
-    # no darker than the clean shadows (lit by the ambient only): what is darker is an object's dark side
-    shadow_level = (bg.shadow_ratio or 0.0) * ground_level
-    out = []
-    for r in regions:
-        m = r.mask
-        others = [q for q in regions if q is not r]
-        drop = False
-        level = float(np.median(lin[m]))
-        if others and SHADOW_SIDE_MIN_SHADOW_SHARE * shadow_level <= level < \
-                SHADOW_SIDE_MAX_LEVEL * ground_level and \
-                float(np.percentile(lin[m], 98)) < ground_level and np.linalg.norm(
-                np.median(chromaticity(lin3[m]), axis=0) - ground_chroma) < SHADOW_SIDE_CHROMA and \
-                float(lin[m].std() / max(lin[m].mean(), 1e-6)) < SHADOW_SIDE_MAX_CV:
-            ring = ndi.binary_dilation(m, iterations=1)
-            near = ndi.binary_dilation(m, iterations=SHADOW_SIDE_GAP)
-            if bg.shadow_mask is not None:
-                # linked to an object through clean shadow: part of that object's shadow
-                labels, _ = ndi.label(bg.shadow_mask | m, structure=np.ones((3, 3)))
-                near = ndi.binary_dilation(np.isin(labels, np.unique(labels[m])), iterations=SHADOW_SIDE_GAP)
-            if not any((ring & q.mask).any() for q in others):
-                for q in others:
-                    if (near & q.mask).any() and r.area <= SHADOW_SIDE_MAX_AREA * q.area and \
-                            on_shadow_side(m, q.mask, shadow_dir, SHADOW_SIDE_MIN_COS):
-                        drop = True
-                        break
-        if not drop:
-            out.append(r)
-    return out
-
-
 def _shadow_like(srgb: np.ndarray, bg: Background | None):
     """A predicate: does a region have the ground's chromaticity and a level darker than the lit ground?"""
     if bg is None or bg.ground_mask is None or not bg.ground_mask.any():
@@ -518,7 +472,6 @@ def segment_instances(srgb: np.ndarray, fg: np.ndarray, bg: Background | None = 
     if bg is not None and bg.ground_mask is not None and bg.ground_mask.any():
         ground_level = float(np.median(lum[bg.ground_mask]))
     shadow_like = _shadow_like(srgb, bg)
-    shadow_dir = image_shadow_direction(bg.shadow_mask if bg is not None else None, fg)
 
     def distinct(a, b):
         return _distinct_hues(lin3, a, b)
@@ -538,7 +491,5 @@ def segment_instances(srgb: np.ndarray, fg: np.ndarray, bg: Background | None = 
             pieces = [p for p in pieces if float(np.median(lum[p])) < ground_level or _sharp_outline(p, grad, fg)]
         regions.extend(_region(p) for p in _absorb_fragments(pieces, srgb, bg))
     regions = [r for r in regions if _sharp_outline(r.mask, grad, fg)]
-    if ground_level is not None and shadow_dir is not None:
-        regions = _drop_detached_shadows(regions, lin3, bg, shadow_dir)
     regions.sort(key=lambda r: -r.area)
     return regions
