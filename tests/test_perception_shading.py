@@ -174,3 +174,26 @@ def test_glossy_top_turns_a_diffuse_reading_into_metal():
         if glossy:  # the tint survives: still a red
             r, g, b = o.appearance.color
             assert r > 3 * g and r > 3 * b, o.appearance.color
+
+
+def test_a_side_too_narrow_to_read_leaves_a_box_sphere_tie_to_the_outline():
+    """A small cube in a 64 px image: a 7-column side profile reads as curved too often to overrule the outline."""
+    from seig_search.perception.place import SPHERE_SHADING_MIN_COLUMNS
+    from seig_search.perception.shading import side_profile
+
+    rng = np.random.default_rng(1)
+    img = np.full((H, W, 3), 0.5, np.float32)
+    mask = np.zeros((H, W), bool)
+    mask[30:40, 28:36] = True
+    x = np.linspace(-1.0, 1.0, 8)
+    img[30:33, 28:36] = 0.8
+    img[33:40, 28:36] = _cylinder_side(x)[None, :, None]
+    img = np.clip(img + rng.normal(0.0, 0.004, img.shape).astype(np.float32), 0.0, 1.0)
+    region = _region(mask)
+    profile = side_profile(img, region)
+    assert profile is None or len(profile) < SPHERE_SHADING_MIN_COLUMNS
+    fits = [Fit("cube", 0.050, 0.0, 0.0, 1.0, 1.0, 0.0), Fit("sphere", 0.056, 0.0, 0.0, 1.0, 1.0, 0.0),
+            Fit("cylinder", 0.5, 0.0, 0.0, 1.0, 1.0, 0.0)]
+    assert _rank(fits, region, img)[0][1].shape == "cube"
+    img, mask = _image(_cylinder_side)  # the same shading on a wide side still turns the tie into a sphere
+    assert _rank(fits, _region(mask), img)[0][1].shape == "sphere"

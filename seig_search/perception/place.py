@@ -18,7 +18,7 @@ from seig_search.perception import camera as cam_mod
 from seig_search.perception.fit import Fit, fit_region
 from seig_search.perception.colorspace import srgb_to_linear
 from seig_search.perception.material import estimate_appearance
-from seig_search.perception.shading import faceted_score, top_face_mask, top_spread
+from seig_search.perception.shading import faceted_score, side_profile, top_face_mask, top_spread
 from seig_search.perception.tint import lit_background, own_colour_region
 from seig_search.perception.types import CameraEstimate, ObjectEstimate, ShapeGuess
 
@@ -41,6 +41,9 @@ SHADING_CLIP = 2.0
 # an outline as round as a sphere's, so the outline gap between them is less telling; the side's shading gets a
 # larger say (development: 0.008-0.015 all put 4-5 more of 177 objects right, 0.003 one).
 SPHERE_SHADING_WEIGHT = 0.01
+# ... but only from a side at least this many columns wide: a 7-column profile of a small cube (a 64 px image)
+# reads as curved often enough to turn boxes into spheres.
+SPHERE_SHADING_MIN_COLUMNS = 8
 
 
 def _rank(fits: list[Fit], region, srgb: np.ndarray | None = None) -> list[tuple[float, Fit]]:
@@ -54,6 +57,9 @@ def _rank(fits: list[Fit], region, srgb: np.ndarray | None = None) -> list[tuple
     top = {scored[0][1].shape, scored[1][1].shape} if len(scored) >= 2 else set()
     if srgb is not None and top in ({"cube", "cylinder"}, {"cube", "sphere"}):
         weight = SHADING_WEIGHT if "cylinder" in top else SPHERE_SHADING_WEIGHT
+        if "sphere" in top:
+            profile = side_profile(srgb, region)
+            weight = 0.0 if profile is None or len(profile) < SPHERE_SHADING_MIN_COLUMNS else weight
         fs = float(np.clip(faceted_score(srgb, region), -SHADING_CLIP, SHADING_CLIP))
         scored[:2] = sorted(((c - weight * fs if f.shape == "cube" else c, f) for c, f in scored[:2]),
                             key=lambda t: t[0])
