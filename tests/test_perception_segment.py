@@ -166,10 +166,10 @@ def _discs(centres, radius):
 
 
 def test_two_overlapping_objects_of_one_colour_are_cut_at_the_notches_of_their_outline():
-    from seig_search.perception.segment import _split_by_concavity
+    from seig_search.perception.concavity import split_by_concavity
 
     a, b = _discs([(48, 34), (48, 58)], 14)  # centres 24 px apart: each hides a sixth of the other
-    parts = _split_by_concavity(a | b, 10)
+    parts = split_by_concavity(a | b, 10)
     assert len(parts) == 2
     for disc in (a, b):
         best = max(parts, key=lambda p: (p & disc).sum())
@@ -177,22 +177,23 @@ def test_two_overlapping_objects_of_one_colour_are_cut_at_the_notches_of_their_o
     # one convex object, even with a ragged outline, stays whole
     (c,) = _discs([(48, 48)], 18)
     c[30:33, 46:50] = False
-    assert len(_split_by_concavity(c, 10)) == 1
+    assert len(split_by_concavity(c, 10)) == 1
     box = np.zeros((N, N), bool)
     box[30:66, 28:60] = True
-    assert len(_split_by_concavity(box, 10)) == 1
+    assert len(split_by_concavity(box, 10)) == 1
 
 
 def test_no_cut_leaves_a_piece_that_looks_like_a_cast_shadow():
-    from seig_search.perception.segment import _split_by_concavity
+    from seig_search.perception.concavity import split_by_concavity
 
     a, b = _discs([(48, 34), (48, 58)], 14)
-    assert len(_split_by_concavity(a | b, 10, shadow_like=lambda m: (m & b).sum() > 0.5 * m.sum())) == 1
+    assert len(split_by_concavity(a | b, 10, shadow_like=lambda m: (m & b).sum() > 0.5 * m.sum())) == 1
 
 
 def test_a_sliver_of_another_colour_peeking_out_behind_an_object_is_cut_off():
     """A large cyan box with a small dark red cylinder top showing above it: one blob, two objects."""
-    from seig_search.perception.segment import _split_by_concavity, _distinct_hues
+    from seig_search.perception.concavity import split_by_concavity
+    from seig_search.perception.segment import _distinct_hues
 
     box = np.zeros((N, N), bool)
     box[40:80, 24:64] = True  # 1600 px
@@ -202,13 +203,13 @@ def test_a_sliver_of_another_colour_peeking_out_behind_an_object_is_cut_off():
     img[box] = (0.05, 0.45, 0.45)
     img[top] = (0.15, 0.01, 0.01)
     lin3 = img
-    parts = _split_by_concavity(box | top, 10, distinct=lambda a, b: _distinct_hues(lin3, a, b))
+    parts = split_by_concavity(box | top, 10, distinct=lambda a, b: _distinct_hues(lin3, a, b))
     assert len(parts) == 2
     red = min(parts, key=lambda p: p.sum())
     assert (red & top).sum() > 0.7 * top.sum() and (red & box).sum() < 0.2 * top.sum()
     # the same outline in one colour stays whole: a sliver of the same hue may be a ragged edge
     img[top] = (0.05, 0.45, 0.45)
-    assert len(_split_by_concavity(box | top, 10, distinct=lambda a, b: _distinct_hues(img, a, b))) == 1
+    assert len(split_by_concavity(box | top, 10, distinct=lambda a, b: _distinct_hues(img, a, b))) == 1
 
 
 def _dark_disc_beside_red_box(highlight: bool):
