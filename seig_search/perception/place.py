@@ -18,7 +18,7 @@ from seig_search.perception import camera as cam_mod
 from seig_search.perception.fit import Fit, fit_region
 from seig_search.perception.colorspace import srgb_to_linear
 from seig_search.perception.material import estimate_appearance
-from seig_search.perception.shading import faceted_score, side_profile, top_face_mask, top_spread
+from seig_search.perception.shading import faceted_score, top_face_mask, top_spread
 from seig_search.perception.tint import lit_background, own_colour_region
 from seig_search.perception.types import CameraEstimate, ObjectEstimate, ShapeGuess
 
@@ -56,11 +56,9 @@ def _rank(fits: list[Fit], region, srgb: np.ndarray | None = None) -> list[tuple
     scored.sort(key=lambda t: t[0])
     top = {scored[0][1].shape, scored[1][1].shape} if len(scored) >= 2 else set()
     if srgb is not None and top in ({"cube", "cylinder"}, {"cube", "sphere"}):
-        weight = SHADING_WEIGHT if "cylinder" in top else SPHERE_SHADING_WEIGHT
-        if "sphere" in top:
-            profile = side_profile(srgb, region)
-            weight = 0.0 if profile is None or len(profile) < SPHERE_SHADING_MIN_COLUMNS else weight
-        fs = float(np.clip(faceted_score(srgb, region), -SHADING_CLIP, SHADING_CLIP))
+        weight, min_columns = ((SHADING_WEIGHT, 0) if "cylinder" in top
+                               else (SPHERE_SHADING_WEIGHT, SPHERE_SHADING_MIN_COLUMNS))
+        fs = float(np.clip(faceted_score(srgb, region, min_columns), -SHADING_CLIP, SHADING_CLIP))
         scored[:2] = sorted(((c - weight * fs if f.shape == "cube" else c, f) for c, f in scored[:2]),
                             key=lambda t: t[0])
     return scored

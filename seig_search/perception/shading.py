@@ -39,13 +39,14 @@ def side_profile(srgb: np.ndarray, region: Region) -> np.ndarray | None:
     return prof
 
 
-def faceted_score(srgb: np.ndarray, region: Region) -> float:
+def faceted_score(srgb: np.ndarray, region: Region, min_columns: int = 0) -> float:
     """log(smooth-fit residual / step-fit residual) of the side's brightness profile: > 0 faceted, < 0 curved.
 
-    0 when the side is too narrow to tell or is uniform (a box seen face-on looks like neither).
+    0 when the side is too narrow to tell (or narrower than ``min_columns``) or is uniform (a box seen face-on
+    looks like neither).
     """
     prof = side_profile(srgb, region)
-    if prof is None:
+    if prof is None or len(prof) < min_columns:
         return 0.0
     n = len(prof)
     x = np.linspace(-1.0, 1.0, n)
