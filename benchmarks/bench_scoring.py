@@ -9,6 +9,12 @@ Measures, in one run on this machine:
 Prints ratios against the batch-1 baseline of the same mode and against the render cost.
 
     .venv/bin/python benchmarks/bench_scoring.py [--renders 12] [--repeats 3] [--json out.json]
+
+On a machine without bpy (a GPU box with another Python, say), render the frames here once and score them
+there, with the networks on each device named and the CPU as the baseline in the same run:
+
+    .venv/bin/python benchmarks/bench_scoring.py --save-frames frames.npz
+    python benchmarks/bench_scoring.py --frames frames.npz --devices cpu,cuda
 """
 
 from __future__ import annotations
@@ -142,36 +148,57 @@ def main() -> None:
     ap.add_argument("--repeats", type=int, default=3)
     ap.add_argument("--batches", default="1,16,128")
     ap.add_argument("--json", type=Path, default=None, help="also write the figures here")
+    ap.add_argument("--save-frames", type=Path, default=None, help="write the rendered frames here (npz)")
+    ap.add_argument("--frames", type=Path, default=None,
+                    help="score frames saved by --save-frames instead of rendering (no bpy needed)")
+    ap.add_argument("--devices", default="cpu", help="torch devices for the neural modes, e.g. cpu,cuda")
     args = ap.parse_args()
 
     from scoring import ScoreConfig, Scorer
+    from scoring.config import TermWeights
 
     import torch
 
-    shm = Path("/dev/shm") if Path("/dev/shm").is_dir() else None
-    with tempfile.TemporaryDirectory(dir=shm) as tmp:
-        render_times, render_cpu, images = measure_renders(args.renders, args.size, Path(tmp))
+    if args.frames is not None:  # frames rendered elsewhere: the render cost is that machine's
+        saved = np.load(args.frames)
+        render_times, render_cpu = saved["render_wall"].tolist(), saved["render_cpu"].tolist()
+        images, pool_images, pool_index = list(saved["images"]), list(saved["pool_images"]), list(saved["pool_index"])
+        print(f"frames and render cost from {args.frames} (rendered on another machine: the scoring/rendering "
+              "ratios below compare two machines)")
+    else:
+        shm = Path("/dev/shm") if Path("/dev/shm").is_dir() else None
+        with tempfile.TemporaryDirectory(dir=shm) as tmp:
+            render_times, render_cpu, images = measure_renders(args.renders, args.size, Path(tmp))
+        pool_images, pool_index = pool_frames(args.renders + 1, args.size)
+    if args.save_frames is not None:
+        np.savez_compressed(args.save_frames, images=np.stack(images), pool_images=np.stack(pool_images),
+                            pool_index=np.stack(pool_index), render_wall=np.array(render_times),
+                            render_cpu=np.array(render_cpu))
     render_s, render_cpu_s = statistics.median(render_times), statistics.median(render_cpu)
     target, candidates = images[0], images[1:]
     batches = [int(b) for b in args.batches.split(",")]
-    pool_images, pool_index = pool_frames(args.renders + 1, args.size)
+    idx = (pool_images[1:], pool_index[1:], pool_images[0])
     modes = {  # name: (config, candidates, their index passes, target)
         "offline, render objects from image analysis": (ScoreConfig(neural="off"), candidates, None, target),
-        "offline, with the pool's object-index passes": (ScoreConfig(neural="off"), pool_images[1:],
-                                                         pool_index[1:], pool_images[0]),
-        "neural (LPIPS-alex + CLIP ViT-B-32 @224), index passes": (
-            ScoreConfig(neural="random-weights"), pool_images[1:], pool_index[1:], pool_images[0]),
-        "neural, CLIP input 128, index passes": (
-            ScoreConfig(neural="random-weights", clip_image_size=128), pool_images[1:], pool_index[1:],
-            pool_images[0]),
+        "offline, with the pool's object-index passes": (ScoreConfig(neural="off"), *idx),
     }
+    networks_only = TermWeights(lpips=0.30, clip=0.15, ssim=0.0, pixel=0.0, mask=0.0, objects=0.0, edges=0.0,
+                                color=0.0)
+    for device in [d.strip() for d in args.devices.split(",") if d.strip()]:
+        on = "" if device == "cpu" else f" [{device}]"
+        modes[f"neural (LPIPS-alex + CLIP ViT-B-32 @224), index passes{on}"] = (
+            ScoreConfig(neural="random-weights", device=device), *idx)
+        modes[f"neural, CLIP input 128, index passes{on}"] = (
+            ScoreConfig(neural="random-weights", clip_image_size=128, device=device), *idx)
+        modes[f"networks only (LPIPS-alex + CLIP @224, no structure terms){on}"] = (
+            ScoreConfig(neural="random-weights", weights=networks_only, device=device), *idx)
     print(f"machine: {platform.processor() or platform.machine()}, {os.cpu_count()} cores; "
-          f"torch {torch.__version__}")
+          f"torch {torch.__version__}" + (f", {torch.cuda.get_device_name(0)}" if torch.cuda.is_available() else ""))
     print(f"render cost (Cycles 8 spp {args.size}x{args.size}, bare bpy loop, render + PNG write): "
           f"median {render_s * 1e3:.1f} ms wall, {render_cpu_s * 1e3:.1f} ms CPU over {len(render_times)} renders")
     print("cost ratios use CPU time (robust when other work shares the cores); wall ratios in brackets")
     results: dict = {"render_wall_s": render_s, "render_cpu_s": render_cpu_s, "size": args.size,
-                     "cores": os.cpu_count(), "modes": {}}
+                     "cores": os.cpu_count(), "torch": torch.__version__, "modes": {}}
     for name, (cfg, cands, index, tgt) in modes.items():
         scorer = Scorer(tgt, cfg)
         threads = f"torch threads {torch.get_num_threads()}, " if scorer.models is not None else ""
@@ -186,6 +213,13 @@ def main() -> None:
                   f"scoring/rendering the batch: {100 * cpu / render_cpu_s:5.1f}% CPU "
                   f"[{100 * wall / render_s:5.1f}% wall]")
         results["modes"][name] = {str(b): r for b, r in rows.items()}
+    for name, rows in results["modes"].items():  # each accelerator row against the CPU row of the same mode
+        if not name.endswith("]"):
+            continue
+        cpu_rows = results["modes"].get(name[:name.rindex(" [")])
+        if cpu_rows:
+            ratios = ", ".join(f"batch {b} {cpu_rows[b]['wall_s'] / r['wall_s']:.1f}x" for b, r in rows.items())
+            print(f"\n{name} vs the same mode on the CPU (wall): {ratios}")
     if args.json:
         args.json.write_text(json.dumps(results, indent=2))
 

@@ -67,7 +67,9 @@ class ScoreConfig(BaseModel):
     # interpolated), at some cost in fidelity to the trained model.
     clip_image_size: int | None = Field(None, ge=32)
 
-    device: str = "cpu"
+    # torch device for the networks: "auto" = the first CUDA GPU when torch sees one, else the CPU. On a GPU the
+    # networks cost a few percent of the structure terms (docs/scoring.md), on 2 CPU cores as much as a render.
+    device: str = Field("auto", pattern=r"^(auto|cpu|mps|cuda(:\d+)?)$")
     torch_threads: int | None = Field(None, ge=1)  # None: half the cores, 1..4; set once per process
     neural_batch: int = Field(32, ge=1)  # images per network forward, bounds memory for big batches
     seed: int = 0  # seeds the random-weights networks

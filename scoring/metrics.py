@@ -66,8 +66,8 @@ def lpips(a: np.ndarray, b: np.ndarray, config: ScoreConfig | None = None) -> fl
     from scoring.neural import to_tensor
 
     x, y = _pair(a, b, cfg.background)
-    feats = m.lpips.features(to_tensor([y], cfg.device))
-    return float(m.lpips.distance(feats, to_tensor([x], cfg.device))[0])
+    feats = m.lpips.features(to_tensor([y], m.lpips.device))
+    return float(m.lpips.distance(feats, to_tensor([x], m.lpips.device))[0])
 
 
 def clip_similarity(a: np.ndarray, b: np.ndarray, config: ScoreConfig | None = None) -> float | None:
@@ -79,7 +79,7 @@ def clip_similarity(a: np.ndarray, b: np.ndarray, config: ScoreConfig | None = N
     from scoring.neural import to_tensor
 
     x, y = _pair(a, b, cfg.background)
-    e = m.clip.embed(to_tensor([x, y], cfg.device))
+    e = m.clip.embed(to_tensor([x, y], m.clip.device))
     return float((e[0] * e[1]).sum())
 
 

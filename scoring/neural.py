@@ -18,7 +18,7 @@ import torch.nn.functional as F
 
 from scoring.config import ScoreConfig
 from scoring.weights import WeightsLocation, locate_clip, locate_lpips_linear, locate_lpips_trunk
-from seig_search.errors import WeightsUnavailableError
+from seig_search.errors import ScoringError, WeightsUnavailableError
 
 log = logging.getLogger("seig.scoring")
 
@@ -48,6 +48,20 @@ def configure_threads(config: ScoreConfig) -> None:
     except RuntimeError:  # already fixed by earlier parallel work in this process
         pass
     _THREADS_SET = True
+
+
+def torch_device(config: ScoreConfig) -> str:
+    """The device the networks run on; an unusable one is a ScoringError here, not a torch error mid-search."""
+    if config.device == "auto":
+        return "cuda" if torch.cuda.is_available() else "cpu"
+    if config.device.startswith("cuda"):
+        index = int(config.device.partition(":")[2] or 0)
+        if not torch.cuda.is_available() or index >= torch.cuda.device_count():
+            raise ScoringError(f"score device {config.device!r}: torch sees {torch.cuda.device_count()} CUDA "
+                               "device(s) here; use device = \"auto\" or \"cpu\"")
+    elif config.device == "mps" and not torch.backends.mps.is_available():
+        raise ScoringError("score device 'mps': not available here; use device = \"auto\" or \"cpu\"")
+    return config.device
 
 
 def to_tensor(images: list[np.ndarray], device: str) -> torch.Tensor:
@@ -86,6 +100,7 @@ class CLIPNet:
 
     def __init__(self, visual: torch.nn.Module, mean: tuple, std: tuple, device: str) -> None:
         self.visual = visual.to(device).eval()
+        self.device = device
         size = visual.image_size
         self.size = int(size[0] if isinstance(size, (tuple, list)) else size)
         self.mean = torch.tensor(mean, device=device).view(1, 3, 1, 1)
@@ -142,7 +157,7 @@ def _build_lpips(config: ScoreConfig, trunk: WeightsLocation | None, linear: Wei
         model.net.load_state_dict(mapped, strict=True)
         lin_state = torch.load(str(linear.path), map_location="cpu", weights_only=True)
         model.load_state_dict(lin_state, strict=False)
-    return LPIPSNet(model, config.device)
+    return LPIPSNet(model, torch_device(config))
 
 
 def _build_clip(config: ScoreConfig, weights: WeightsLocation | None) -> CLIPNet:
@@ -162,7 +177,7 @@ def _build_clip(config: ScoreConfig, weights: WeightsLocation | None) -> CLIPNet
         open_clip.load_checkpoint(model, str(weights.path))  # resizes position embeddings if needed
     mean = cfg.get("mean") or open_clip.OPENAI_DATASET_MEAN
     std = cfg.get("std") or open_clip.OPENAI_DATASET_STD
-    return CLIPNet(model.visual, tuple(mean), tuple(std), config.device)
+    return CLIPNet(model.visual, tuple(mean), tuple(std), torch_device(config))
 
 
 def _warn_once(key: tuple, message: str) -> None:

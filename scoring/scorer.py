@@ -152,11 +152,11 @@ class Scorer:
     def _neural_terms(self, shape: tuple[int, int], images: list[np.ndarray], results: list[dict]) -> None:
         m = self.models
         want_lpips, want_clip = "lpips" in self.weights, "clip" in self.weights
-        if m is None or not (want_lpips or want_clip):
+        if m is None or not (want_lpips or want_clip) or (m.lpips is None and m.clip is None):
             return
         from scoring.neural import to_tensor
 
-        device = self.config.device
+        device = (m.lpips or m.clip).device
         if shape not in self._lpips_target:
             t = to_tensor([self._view(shape).srgb], device)
             self._lpips_target[shape] = m.lpips.features(t) if want_lpips else None

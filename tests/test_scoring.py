@@ -182,6 +182,19 @@ def test_bad_inputs_raise_scoring_errors():
         Scorer(scene(), {"offline_weights": {k: 0.0 for k in OFFLINE_WEIGHTS.as_dict()}})
 
 
+def test_score_device_auto_uses_what_torch_sees_and_bad_devices_are_clear_errors():
+    import torch
+
+    with pytest.raises(ConfigError, match="device"):
+        Scorer(scene(), {"device": "gpu0"})
+    scorer = Scorer(scene(), {"neural": "random-weights", "clip_image_size": 64})  # device "auto" by default
+    assert scorer.models.lpips.device == ("cuda" if torch.cuda.is_available() else "cpu")
+    assert scorer.score(scene()).total == pytest.approx(1.0, abs=1e-4)
+    if not torch.cuda.is_available():  # asking for a GPU that is not there fails before any scoring
+        with pytest.raises(ScoringError, match="CUDA"):
+            Scorer(scene(), ScoreConfig(neural="random-weights", device="cuda:1", clip_image_size=64))
+
+
 def test_uint8_renders_match_float_renders():
     scorer = Scorer(scene(boxes=TWO), OFFLINE)
     f = scene(boxes=NEAR)
