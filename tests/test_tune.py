@@ -57,6 +57,9 @@ def test_small_study_resumes_writes_a_preset_and_compares_on_held_out_images(tmp
     held = summary["holdout"]
     assert held["cases"] == 1 and held["budget_renders"] == 6
     assert held["per_case"][0]["base"] is not None and held["per_case"][0]["tuned"] is not None
+    assert held["paired"]["n"] == 1 and held["paired"]["wins"] + held["paired"]["losses"] + held["paired"]["ties"] == 1
+    said = " ".join(second.stderr.split())  # the console wraps long lines
+    assert "held-out cases (1)" in said and "tuned better on" in said
     assert (out / "study_history.png").is_file()
 
 
@@ -112,3 +115,22 @@ def test_the_second_trial_hands_a_quarter_of_the_rounds_to_a_joint_stage(preset:
     assert config.total_renders() >= base.total_renders() - joint.beam * joint.per_survivor
     # a base that already ends in a joint stage is tuned as it is
     assert joint_params(config) is None
+
+
+def test_paired_comparison_counts_wins_and_tests_the_differences() -> None:
+    from scipy import stats
+
+    from seig_search.jobs.paired import describe, paired_comparison
+
+    base = [0.70, 0.72, 0.65, 0.80, 0.60, None]
+    tuned = [0.71, 0.74, 0.65, 0.79, 0.64, 0.9]  # the last case failed under base: left out
+    result = paired_comparison(base, tuned)
+    assert (result["n"], result["wins"], result["losses"], result["ties"]) == (5, 3, 1, 1)
+    assert result["mean_diff"] == pytest.approx((0.01 + 0.02 + 0.0 - 0.01 + 0.04) / 5)
+    expected = stats.ttest_rel(tuned[:5], base[:5])
+    assert result["t"] == pytest.approx(expected.statistic) and result["p_t"] == pytest.approx(expected.pvalue)
+    assert 0.0 < result["p_wilcoxon"] <= 1.0
+    assert describe(result).startswith("better on 3 of 5 (1 ties), mean +0.0120, paired t")
+    same = paired_comparison([0.5, 0.5], [0.5, 0.5])
+    assert same["ties"] == 2 and same["t"] is None and same["p_wilcoxon"] is None
+    assert describe(paired_comparison([None], [0.4])) == "no case finished under both configs"

@@ -12,6 +12,7 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, T
 
 from seig_search.cli.app import app, fail
 from seig_search.errors import ConfigError, SeigError
+from seig_search.jobs.paired import describe
 
 console = Console(stderr=True)
 COLUMNS = (TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TextColumn("{task.fields[last]}"),
@@ -159,6 +160,6 @@ def tune_command(
                   f"preset written to {summary['presets'][-1]}", highlight=False)
     if "holdout" in summary:
         h = summary["holdout"]
-        console.print(f"held-out cases ({h['cases']}): base {h['base_mean']:.4f}, tuned {h['tuned_mean']:.4f}",
-                      highlight=False)
+        console.print(f"held-out cases ({h['cases']}): base {h['base_mean']:.4f}, tuned {h['tuned_mean']:.4f}; "
+                      f"tuned {describe(h['paired'])}", highlight=False)
     typer.echo(str(out / "tune.json"))

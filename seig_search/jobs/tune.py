@@ -24,6 +24,7 @@ from seig_search.config import SearchConfig, config_to_dict, load_config, valida
 from seig_search.errors import ConfigError
 from seig_search.jobs.cases import Case, discover
 from seig_search.jobs.execute import RunTask
+from seig_search.jobs.paired import paired_comparison
 from seig_search.jobs.results import config_hash, provenance
 from seig_search.jobs.scheduler import init_ray, run_tasks
 from seig_search.proposers.base import STAGES
@@ -296,4 +297,5 @@ def holdout_compare(options: TuneOptions, base: SearchConfig, tuned: dict[str, A
                 for c, b, t in zip(cases, base_records, tuned_records)]
     return {"cases": len(cases), "budget_renders": budget, "objective": options.objective,
             "base_mean": _objective_value(base_records, options.objective),
-            "tuned_mean": _objective_value(tuned_records, options.objective), "per_case": per_case}
+            "tuned_mean": _objective_value(tuned_records, options.objective), "per_case": per_case,
+            "paired": paired_comparison([c["base"] for c in per_case], [c["tuned"] for c in per_case])}
