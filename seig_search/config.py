@@ -106,6 +106,15 @@ class SearchConfig(_Strict):
     stages: tuple[StageConfig, ...]
     vlm: dict[str, Any] = Field(default_factory=dict)  # validated by seig_search.proposers.vlm
 
+    @field_validator("score")
+    @classmethod
+    def _valid_score(cls, value: dict[str, Any]) -> dict[str, Any]:
+        """Checked here, where the config enters, rather than when the first stage builds its scorer."""
+        from scoring.config import ScoreConfig
+
+        ScoreConfig.model_validate(value)
+        return value
+
     @model_validator(mode="after")
     def _unique_names(self) -> "SearchConfig":
         names = [s.name for s in self.stages]

@@ -39,6 +39,15 @@ def test_bad_values_name_the_key(override, key):
     assert info.value.exit_code == 2
 
 
+@pytest.mark.parametrize("score, key", [({"device": "gpu"}, "score.device"), ({"neural": "maybe"}, "score.neural"),
+                                        ({"weights": {"lpips": -1}}, "score.weights.lpips")])
+def test_bad_score_options_are_refused_with_the_config(score, key):
+    data = config_to_dict(load_config(preset="fast"))
+    with pytest.raises(ConfigError, match=key):
+        validate_config({**data, "score": score})
+    assert validate_config({**data, "score": {"device": "cuda:1"}}).score == {"device": "cuda:1"}
+
+
 def test_bad_files(tmp_path):
     with pytest.raises(ConfigError, match="not found"):
         load_config(tmp_path / "missing.toml")
