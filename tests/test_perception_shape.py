@@ -105,3 +105,17 @@ def test_horizon_and_vertical_edges_measure_the_lens():
     assert est.source == "horizon"
     assert abs(est.lens - lens_mm) < abs(PRIOR_LENS_MM - lens_mm) - 5.0, est
     assert abs(est.pitch_deg - pitch_deg) < 3.0, est
+
+
+@pytest.mark.parametrize("yaw_deg", [5.0, 25.0, 40.0, 60.0, 80.0])
+def test_box_yaw_recovered_from_its_outline(yaw_deg):
+    """Under the right camera, a box's fitted yaw (mod 90) matches its outline's, whatever yaw it stands at."""
+    from seig_search.perception.fit import OutlineTarget, fit_shape, initial_placement
+
+    cam = PinholeCamera.from_pitch(ASSUMED["pitch_deg"], ASSUMED["cam_height"], ASSUMED["lens_mm"], SIZE, SIZE)
+    mask = _outline_mask("cube", ASSUMED["pitch_deg"], ASSUMED["lens_mm"], 1.2, yaw_deg=yaw_deg)
+    region = _region(mask)
+    fit = fit_shape(cam, OutlineTarget(region, None), "cube", initial_placement(cam, region))
+    err = abs(fit.yaw_deg - yaw_deg) % 90.0
+    assert min(err, 90.0 - err) < 6.0, fit
+    assert fit.cost < 0.03, fit
