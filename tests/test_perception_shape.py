@@ -119,3 +119,35 @@ def test_box_yaw_recovered_from_its_outline(yaw_deg):
     err = abs(fit.yaw_deg - yaw_deg) % 90.0
     assert min(err, 90.0 - err) < 6.0, fit
     assert fit.cost < 0.03, fit
+
+
+def _shaded_image(shape: str, yaw_deg: float = 30.0, width: float = 1.0):
+    """A Lambertian primitive under a sun, rendered from its exact normals (sRGB), with its anti-aliased mask."""
+    from render_pool.color import linear_to_srgb
+    from seig_search.perception.fit import Fit
+    from seig_search.perception.shading import surface_normals
+
+    cam = PinholeCamera.from_pitch(ASSUMED["pitch_deg"], ASSUMED["cam_height"], ASSUMED["lens_mm"], SIZE, SIZE)
+    fit = Fit(shape, 0.0, 0.3, -0.2, width, width, yaw_deg)
+    rows, cols = np.mgrid[0:SIZE, 0:SIZE]
+    normals, hit = surface_normals(cam, fit, rows.ravel(), cols.ravel())
+    sun = np.array([-0.5, -0.4, 0.77])
+    sun /= np.linalg.norm(sun)
+    lum = 0.6 * np.clip(normals @ sun, 0.0, None) + 0.1
+    lin = np.full((SIZE * SIZE, 3), 0.2)
+    lin[hit] = lum[hit, None] * np.array([0.7, 0.2, 0.1])
+    srgb = np.clip(linear_to_srgb(lin.reshape(SIZE, SIZE, 3)), 0.0, 1.0).astype(np.float32)
+    return cam, srgb, _region(hit.reshape(SIZE, SIZE))
+
+
+@pytest.mark.parametrize("shape, other", [("sphere", "cube"), ("cube", "sphere"), ("sphere", "cylinder")])
+def test_normal_shading_prefers_the_true_shape(shape, other):
+    """Brightness as a smooth function of the fitted surface's normal is explained best by the true primitive."""
+    from seig_search.perception.shading import normal_shading_residual
+
+    cam, srgb, region = _shaded_image(shape)
+    fits = {f.shape: f for f in fit_region(cam, region, None, ("cube", "sphere", "cylinder"))}
+    own = normal_shading_residual(srgb, cam, fits[shape], region.mask)
+    alt = normal_shading_residual(srgb, cam, fits[other], region.mask)
+    assert own is not None and alt is not None
+    assert own < alt, (own, alt)

@@ -18,7 +18,7 @@ from seig_search.perception import camera as cam_mod
 from seig_search.perception.fit import Fit, fit_region
 from seig_search.perception.colorspace import srgb_to_linear
 from seig_search.perception.material import estimate_appearance
-from seig_search.perception.shading import faceted_score, top_face_mask, top_spread
+from seig_search.perception.shading import faceted_score, normal_shading_residual, top_face_mask, top_spread
 from seig_search.perception.tint import lit_background, own_colour_region
 from seig_search.perception.types import CameraEstimate, ObjectEstimate, ShapeGuess
 
@@ -44,9 +44,31 @@ SPHERE_SHADING_WEIGHT = 0.01
 # ... but only from a side at least this many columns wide: a 7-column profile of a small cube (a 64 px image)
 # reads as curved often enough to turn boxes into spheres.
 SPHERE_SHADING_MIN_COLUMNS = 8
+# Shading as a function of the fitted surface's normal (shading.normal_shading_residual): brightness on a sphere
+# varies smoothly with the normal, on a box it is constant per face. The shape whose normals explain the pixels
+# better gains this many cost units per unit of log residual ratio (clipped to +-1), between the two best fits
+# only. Development (80 scenes): a sphere's own fit explains it better than a box's in 75 of 75, a box's better
+# than a sphere's in 52 of 69 (a slightly misplaced face edge leaves large residuals). Box vs sphere 0.03 and
+# sphere vs cylinder 0.02 put 10 more of about 330 objects right; box vs cylinder only traded objects.
+NORMAL_SHADING_WEIGHT = {frozenset(("cube", "sphere")): 0.03, frozenset(("sphere", "cylinder")): 0.02}
+NORMAL_SHADING_CLIP = 1.0
 
 
-def _rank(fits: list[Fit], region, srgb: np.ndarray | None = None) -> list[tuple[float, Fit]]:
+def _normal_shading_tiebreak(scored: list[tuple[float, Fit]], region, srgb: np.ndarray, cam) -> list[tuple[float, Fit]]:
+    (ca, a), (cb, b) = scored[:2]
+    weight = NORMAL_SHADING_WEIGHT.get(frozenset((a.shape, b.shape)), 0.0)
+    if not weight:
+        return scored
+    ra = normal_shading_residual(srgb, cam, a, region.mask)
+    rb = normal_shading_residual(srgb, cam, b, region.mask)
+    if not ra or not rb:
+        return scored
+    lr = float(np.clip(math.log(ra / rb), -NORMAL_SHADING_CLIP, NORMAL_SHADING_CLIP))
+    scored[:2] = sorted([(ca + weight * lr / 2, a), (cb - weight * lr / 2, b)], key=lambda t: t[0])
+    return scored
+
+
+def _rank(fits: list[Fit], region, srgb: np.ndarray | None = None, cam=None) -> list[tuple[float, Fit]]:
     scored = []
     for f in fits:
         c = f.cost + SHAPE_PENALTY.get(f.shape, 0.02)
@@ -61,6 +83,8 @@ def _rank(fits: list[Fit], region, srgb: np.ndarray | None = None) -> list[tuple
         fs = float(np.clip(faceted_score(srgb, region, min_columns), -SHADING_CLIP, SHADING_CLIP))
         scored[:2] = sorted(((c - weight * fs if f.shape == "cube" else c, f) for c, f in scored[:2]),
                             key=lambda t: t[0])
+    if srgb is not None and cam is not None and len(scored) >= 2:
+        scored = _normal_shading_tiebreak(scored, region, srgb, cam)
     return scored
 
 
@@ -120,7 +144,7 @@ def place_objects(objects: list[ObjectEstimate], camera: CameraEstimate, width: 
         fits = fit_region(cam, region, occ, candidate_shapes(region))
         if not fits:
             continue
-        ranked = _rank(fits, region, srgb)
+        ranked = _rank(fits, region, srgb, cam)
         best = ranked[0][1]
         # scores in [0, 1]: a cost gap of 0.05 (5% of the object's size, RMS) halves the likelihood
         o.shapes = [ShapeGuess(f.shape, float(math.exp(-(c - ranked[0][0]) / 0.05 * math.log(2))))

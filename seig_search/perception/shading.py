@@ -150,3 +150,36 @@ def top_spread(srgb: np.ndarray, top: np.ndarray, min_pixels: int = 6) -> float 
     lum = luminance(srgb_to_linear(srgb[top]))
     p10, p50, p90 = np.percentile(lum, [10, 50, 90])
     return float((p90 - p10) / max(p50, 1e-4))
+
+
+def _sh9(n: np.ndarray) -> np.ndarray:
+    x, y, z = n[:, 0], n[:, 1], n[:, 2]
+    return np.stack([np.ones_like(x), x, y, z, x * y, x * z, y * z, x * x - y * y, 3 * z * z - 1], axis=1)
+
+
+def normal_shading_residual(srgb: np.ndarray, cam, fit, mask: np.ndarray, erode: int = 1) -> float | None:
+    """RMS residual of the region's log brightness explained as a smooth function (9 spherical-harmonic terms) of
+    the fitted primitive's surface normal, the worst 15 % (highlights, misplaced edges) left out; None when too
+    few pixels hit the primitive.
+
+    Under distant light a diffuse surface's brightness depends on its normal only (a mirror's too, nearly, for
+    a small object), so the right shape's normals explain the pixels: smoothly turning on a sphere, constant per
+    face on a box.
+    """
+    from seig_search.perception.colorspace import luminance, srgb_to_linear
+
+    inner = ndi.binary_erosion(mask, iterations=erode) if erode else mask
+    rows, cols = np.nonzero(inner)
+    if len(rows) < 12:
+        return None
+    normals, hit = surface_normals(cam, fit, rows, cols)
+    if hit.sum() < 12:
+        return None
+    lum = np.log(np.maximum(luminance(srgb_to_linear(srgb[rows[hit], cols[hit]])), 1e-3))
+    a = _sh9(normals[hit])
+    keep = np.ones(len(lum), bool)
+    for _ in range(2):  # drop the brightest misfits (specular highlights) and refit
+        coef, *_ = np.linalg.lstsq(a[keep], lum[keep], rcond=None)
+        res = np.abs(lum - a @ coef)
+        keep = res <= np.quantile(res, 0.85)
+    return float(np.sqrt(np.mean(res[keep] ** 2)))
