@@ -259,6 +259,16 @@ def _glossy_objects_in_shadow(srgb, lab, field_lab, ground, world, shadow):
 
 
 SHADOW_LEVEL_TOL = 0.3  # |log(level / shadow level)| within which a flat piece of a shadow blob is shadow
+# A piece lighter than the shadow level yet darker than this share of the lit ground is shadow too: with a key
+# and a fill light, the darkest shadow (both blocked, near the contact) sets the level, and the lighter shadow
+# where only the key is blocked still loses most of the light (set on development seeds).
+KEY_SHADOW_MAX_RATIO = 0.3
+
+
+def _at_shadow_level(r: float, level: float) -> bool:
+    """Is a flat piece at median ratio ``r`` (to the lit ground) a shadow, given the clean shadows' level?"""
+    lr = float(np.log(max(r, 1e-3) / max(level, 1e-3)))
+    return -SHADOW_LEVEL_TOL <= lr <= SHADOW_LEVEL_TOL or level <= r <= KEY_SHADOW_MAX_RATIO
 
 
 def _grey_objects_in_shadow(srgb, lab, field_lab, ground, shadow, ratio_peak):
@@ -313,7 +323,7 @@ def _grey_objects_in_shadow(srgb, lab, field_lab, ground, shadow, ratio_peak):
             if not pc.any():
                 continue
             r = float(np.median(ratio[pc]))
-            if abs(np.log(max(r, 1e-3) / max(level, 1e-3))) > SHADOW_LEVEL_TOL:
+            if not _at_shadow_level(r, level):
                 out[pc] = False
     return out, (level if (clean & flat).sum() >= 8 else ratio_peak)
 

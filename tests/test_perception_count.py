@@ -1,0 +1,85 @@
+"""Object count rules of the embedded perception: shadow levels with a key and a fill light."""
+
+from __future__ import annotations
+
+import numpy as np
+
+from seig_search.perception.background import KEY_SHADOW_MAX_RATIO, _at_shadow_level, analyse_background
+from seig_search.perception.colorspace import linear_to_srgb
+
+
+def test_shadow_level_rule():
+    # at the level of the clean shadows
+    assert _at_shadow_level(0.05, 0.05)
+    assert _at_shadow_level(0.06, 0.05)
+    # lighter than the darkest shadow but still under the key light's shadow bound: shadow
+    assert _at_shadow_level(0.25, 0.05)
+    # clearly lighter than any shadow, or far darker than the shadows: an object
+    assert not _at_shadow_level(0.6, 0.05)
+    assert not _at_shadow_level(0.01, 0.1)
+    # with a bright ambient the level itself is high and the relative tolerance decides
+    assert _at_shadow_level(0.55, 0.5)
+    assert not _at_shadow_level(0.8, 0.5)
+    assert KEY_SHADOW_MAX_RATIO < 0.5
+
+
+def _scene() -> tuple[np.ndarray, dict[str, tuple[slice, slice]]]:
+    """A grey ground with a red box, its two-level cast shadow (dark near the box, lighter beyond, a crisp
+    step between) and a flat grey object standing in the dark shadow."""
+    rng = np.random.default_rng(0)
+    h = w = 96
+    ground = 0.3
+    lin = np.full((h, w, 3), ground, np.float32)
+    lin *= (1.0 + 0.1 * np.linspace(-1, 1, h))[:, None, None]  # a gentle gradient, as a sun gives
+    parts = {
+        "box": (slice(30, 50), slice(30, 52)),
+        "umbra": (slice(50, 66), slice(30, 52)),
+        "light_shadow": (slice(66, 74), slice(30, 52)),
+        "grey": (slice(54, 62), slice(36, 44)),
+    }
+    lin[parts["box"]] = (0.5, 0.04, 0.03)
+    lin[parts["umbra"]] *= 0.05
+    lin[parts["light_shadow"]] *= 0.25
+    lin[parts["grey"]] = 0.6 * ground
+    lin *= 1.0 + 0.01 * rng.standard_normal(lin.shape).astype(np.float32)
+    return np.clip(linear_to_srgb(lin), 0.0, 1.0).astype(np.float32), parts
+
+
+def test_lighter_key_shadow_stays_shadow_and_grey_object_is_released():
+    srgb, parts = _scene()
+    bg = analyse_background(srgb)
+    assert bg.shadow_mask is not None
+    light = np.zeros(srgb.shape[:2], bool)
+    light[parts["light_shadow"]] = True
+    light &= ~np.roll(light, 2, axis=0) | ~np.roll(light, -2, axis=0)  # ignore the rows at its edges
+    assert bg.shadow_mask[light].mean() > 0.8
+    grey = np.zeros(srgb.shape[:2], bool)
+    grey[parts["grey"]] = True
+    assert bg.shadow_mask[grey].mean() < 0.2
+    assert bg.ground_mask[grey].mean() < 0.2
+
+
+def _disk(shape, centre, radius):
+    rr, cc = np.mgrid[0:shape[0], 0:shape[1]]
+    return (rr - centre[0]) ** 2 + (cc - centre[1]) ** 2 <= radius ** 2
+
+
+def test_crescent_sliver_joins_its_object():
+    from seig_search.perception.segment import _join_slivers
+
+    shape = (64, 64)
+    whole = _disk(shape, (32, 32), 14)
+    body = whole & _disk(shape, (32, 28), 14)  # the object without its rim
+    rim = whole & ~body  # a thin crescent, as a metal's dark rim cut off by colour
+    out = _join_slivers([body, rim])
+    assert len(out) == 1 and out[0].sum() == whole.sum()
+
+
+def test_two_convex_objects_stay_apart():
+    from seig_search.perception.segment import _join_slivers
+
+    shape = (64, 64)
+    a = _disk(shape, (32, 24), 12)
+    b = _disk(shape, (32, 44), 9) & ~a  # a smaller object partly behind the first: still convex-ish
+    out = _join_slivers([a, b])
+    assert len(out) == 2
