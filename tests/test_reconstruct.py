@@ -64,9 +64,10 @@ def _perception(target, n, seed):
     return _PERCEPTION[(n, seed)]
 
 
-def _run(pool, image, out, config, resume=False, **kwargs):
+def _run(pool, image, out, config, resume=False, proposer=None, **kwargs):
     options = RunOptions(image=image, out=out, config=config, verify_exports=False, resume=resume)
-    return reconstruct(options, pool=pool, proposer=EmbeddedProposer(initial_specs=_perception), **kwargs)
+    return reconstruct(options, pool=pool, proposer=proposer or EmbeddedProposer(initial_specs=_perception),
+                       **kwargs)
 
 
 @pytest.fixture(scope="module")
@@ -88,17 +89,33 @@ def test_known_program_round_trips_through_search(render_pool, target_png, tmp_p
     assert {o["name"] for o in json.loads((out / "scene.json").read_text())["objects"]} >= {"obj0", "obj1"}
 
 
+# A first guess with every factor off (placement, size, colours, light), so that the test measures the search
+# itself and not how close today's image analysis happens to land on this scene.
+GUESS = SceneSpec(
+    objects=[
+        ObjectSpec(name="obj0", shape="cube", dims=(0.8, 0.8, 0.8), location=(-0.2, -0.4, 0.4),
+                   rotation_deg=(0.0, 0.0, 0.0), color=(0.5, 0.4, 0.3)),
+        ObjectSpec(name="obj1", shape="sphere", dims=(1.2, 1.2, 1.2), location=(1.2, 0.7, 0.6),
+                   color=(0.4, 0.4, 0.4), roughness=0.6),
+    ],
+    camera=CameraSpec(location=(6.0, -6.0, 4.5), look_at=(0.0, 0.0, 0.4)),
+    lights=[LightSpec(name="key", energy=1.5)],
+)
+
+
 def test_search_beats_the_one_shot_proposal(render_pool, target_png, staged, tmp_path):
-    oneshot = _run(render_pool, target_png, tmp_path / "oneshot", _config(method="oneshot"))
-    unstaged = _run(render_pool, target_png, tmp_path / "unstaged", _config(method="unstaged"))
-    print(f"PSNR staged {staged.metrics['psnr']:.2f} dB, unstaged {unstaged.metrics['psnr']:.2f} dB, "
-          f"one-shot {oneshot.metrics['psnr']:.2f} dB")
-    # Measured with seeds 0-2: staged 16.36-16.47 dB, unstaged 20.17-21.26 dB, one-shot 15.82-15.89 dB. On this
-    # scene the joint search wins at equal renders (docs/search.md discusses why); both beat the first guess.
-    assert staged.metrics["psnr"] > oneshot.metrics["psnr"] + 0.3
-    assert staged.best.score > oneshot.best.score
-    assert unstaged.metrics["psnr"] > oneshot.metrics["psnr"] + 2.5
-    assert unstaged.best.score > oneshot.best.score
+    guess = EmbeddedProposer(initial_specs=lambda target, n, seed: [GUESS])
+    runs = {method: _run(render_pool, target_png, tmp_path / method, _config(method=method), proposer=guess)
+            for method in ("oneshot", "staged", "unstaged")}
+    print(", ".join(f"{m} {r.metrics['psnr']:.2f} dB / {r.best.score:.4f}" for m, r in runs.items()))
+    # Measured with seeds 0-2 (PSNR dB / score): one-shot 15.69-15.70 / 0.49-0.51, staged 18.4-22.0 /
+    # 0.58-0.63, unstaged 16.0-26.6 / 0.61-0.75. Every search raises the score well beyond seed noise; PSNR
+    # follows less tightly (unstaged at seed 0 gains 0.3 dB), so it is asserted for the better search.
+    oneshot = runs["oneshot"]
+    for method in ("staged", "unstaged"):
+        assert runs[method].best.score > oneshot.best.score + 0.05, method
+        assert runs[method].metrics["psnr"] > oneshot.metrics["psnr"], method
+    assert max(runs[m].metrics["psnr"] for m in ("staged", "unstaged")) > oneshot.metrics["psnr"] + 2.0
     out = staged.out
     lines = (out / "search" / "log.jsonl").read_text().splitlines()
     assert len(lines) == staged.metrics["renders"]["budgeted"] + staged.metrics["renders"]["final_pick"]
