@@ -89,6 +89,10 @@ def test_the_study_starts_from_the_base_config(preset: str) -> None:
                                                                            stage.rounds)
         assert again["render"]["engine"] == stage.render.engine
         assert again["render"].get("samples", 1) == stage.render.samples or stage.render.engine == "WORKBENCH"
+        assert (again["proposer"]["sampler"], again["proposer"]["step"]) == (stage.proposer.sampler,
+                                                                             stage.proposer.step)
+        assert again["proposer"]["edits"] == list(stage.proposer.edits) or \
+            tuple(again["proposer"]["edits"]) == stage.proposer.edits
     assert replayed["search"]["initial"] == base.search.initial
 
 

@@ -71,6 +71,7 @@ def sample_config(trial, base: SearchConfig, budget: int) -> dict[str, Any]:
         if render.get("engine") == "CYCLES":
             render["samples"] = trial.suggest_categorical(f"{name}.samples", [1, 4, 8, 16])
         stage["render"] = render
+        stage["proposer"] = _sample_proposer(trial, name, stage.get("proposer") or {})
         stages.append(stage)
     if not any(stage["name"] == JOINT for stage in stages):
         joint_rounds = trial.suggest_int(f"{JOINT}.rounds", 0, MAX_JOINT_ROUNDS)
@@ -81,10 +82,22 @@ def sample_config(trial, base: SearchConfig, budget: int) -> dict[str, Any]:
                 "per_survivor": trial.suggest_int(f"{JOINT}.per_survivor", 2, 12),
                 "rounds": joint_rounds, "patience": 0,
                 "render": {"engine": "CYCLES", "samples": trial.suggest_categorical(f"{JOINT}.samples", [1, 4, 8, 16])},
-                "proposer": dict(stages[-1].get("proposer") or {}), "weights": {}})
+                "proposer": _sample_proposer(trial, JOINT, dict(stages[-1].get("proposer") or {})),
+                "weights": {}})
     data["stages"] = stages
     validate_config(data, origin=f"trial {trial.number}")
     return data
+
+
+SAMPLERS = ("tpe", "cmaes", "random")
+STEPS = (0.5, 1.0, 2.0)
+
+
+def _sample_proposer(trial, name: str, proposer: dict[str, Any]) -> dict[str, Any]:
+    """How the stage's embedded proposer moves literals: which sampler, how far. These change what a render
+    buys, not how many there are, and can matter more than the split of renders between stages."""
+    return {**proposer, "sampler": trial.suggest_categorical(f"{name}.sampler", list(SAMPLERS)),
+            "step": trial.suggest_categorical(f"{name}.step", list(STEPS))}
 
 
 def base_params(base: SearchConfig) -> dict[str, Any]:
@@ -111,6 +124,9 @@ def base_params(base: SearchConfig) -> dict[str, Any]:
             params[f"{name}.engine"] = "WORKBENCH"
         elif engine == "CYCLES":
             put(f"{name}.samples", render.get("samples"), (1, 4, 8, 16))
+        proposer = stage.get("proposer") or {}
+        put(f"{name}.sampler", proposer.get("sampler", "tpe"), SAMPLERS)
+        put(f"{name}.step", float(proposer.get("step", 1.0)), STEPS)
     if not any(stage["name"] == JOINT for stage in data["stages"]):
         params[f"{JOINT}.rounds"] = 0
     return params
@@ -140,8 +156,10 @@ def joint_params(base: SearchConfig) -> dict[str, Any] | None:
     if rounds < 1:
         return None
     samples = last.render.samples if last.render.samples in (1, 4, 8, 16) else 8
+    sampler = last.proposer.sampler if last.proposer.sampler in SAMPLERS else "tpe"
+    step = last.proposer.step if last.proposer.step in STEPS else 1.0
     params.update({f"{JOINT}.rounds": rounds, f"{JOINT}.beam": beam, f"{JOINT}.per_survivor": per_survivor,
-                   f"{JOINT}.samples": samples})
+                   f"{JOINT}.samples": samples, f"{JOINT}.sampler": sampler, f"{JOINT}.step": step})
     return params
 
 
