@@ -81,3 +81,35 @@ def test_a_dark_object_outlined_by_the_lit_ground_is_not_glossy():
     app = estimate_appearance(lin, region, irradiance=IRRADIANCE, ground_lin=ground)
     assert app.metallic == 0.0
     assert app.roughness >= 0.5
+
+
+def test_a_dark_box_ringed_by_pale_outline_pixels_is_not_a_mirror():
+    """A dark diffuse box with one side in shadow keeps a row of outline pixels mixed with the pale ground behind
+    its top edge: they inflate the brightness's standard deviation, but the metal score reads the 5-95 percentile
+    spread."""
+    from seig_search.perception.colorspace import srgb_to_linear
+    from seig_search.perception.material import METAL_SCORE_THRESHOLD, metal_score, region_stats
+
+    albedo = np.array([0.02, 0.12, 0.02], dtype=np.float32)
+    srgb, region, ground = _cube_image(albedo * IRRADIANCE, albedo * 0.45, albedo * 0.12)
+    lin = srgb_to_linear(srgb)
+    lin[16, 20:44] = 0.2 * albedo * IRRADIANCE + 0.8 * ground  # the far outline: mostly lit ground
+    stats = region_stats(lin, region, IRRADIANCE)
+    assert stats["lum_cv"] > 1.0  # the ring dominates the standard deviation
+    assert metal_score(stats) < METAL_SCORE_THRESHOLD
+    app = estimate_appearance(linear_to_srgb(lin), region, irradiance=IRRADIANCE, ground_lin=ground)
+    assert app.metallic == 0.0
+
+
+def test_a_mirror_box_spreads_over_its_whole_surface():
+    """A metal box: dark mirrored sky on top, tinted mirrored ground below with a gradient, a sun highlight."""
+    from seig_search.perception.colorspace import srgb_to_linear
+    from seig_search.perception.material import METAL_SCORE_THRESHOLD, metal_score, region_stats
+
+    base = np.array([0.55, 0.5, 0.05], dtype=np.float32)
+    g = GROUND_ALBEDO * IRRADIANCE
+    srgb, region, ground = _cube_image(base * 0.03, base * g, base * g * 0.5)
+    lin = srgb_to_linear(srgb)
+    lin[28:50, 20:44] *= np.linspace(0.4, 1.2, 22, dtype=np.float32)[:, None, None]  # far ground to near
+    stats = region_stats(lin, region, IRRADIANCE)
+    assert metal_score(stats) > METAL_SCORE_THRESHOLD

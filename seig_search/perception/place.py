@@ -94,6 +94,7 @@ def _rank(fits: list[Fit], region, srgb: np.ndarray | None = None, cam=None) -> 
 # brightest part, as a diffuse top is). Development: diffuse tops 0.00-0.15, such metal tops 0.05-1.1; a poorly
 # fitted outline (merged objects, a sphere taken for a box) puts the top face in the wrong place.
 GLOSSY_TOP_SPREAD = 0.18
+TOP_MIN_PIXELS = 6
 GLOSSY_MAX_FIT_COST = 0.06  # only where the outline fit is good enough to say which pixels are the top face
 
 
@@ -101,7 +102,12 @@ def _glossy_top_is_metal(o: ObjectEstimate, cam, fit: Fit, region, srgb: np.ndar
     """Re-read a box or cylinder taken for diffuse as metal when its flat top shows a glossy reflection."""
     if fit.shape not in ("cube", "cylinder") or fit.cost > GLOSSY_MAX_FIT_COST:
         return
-    spread = top_spread(srgb, top_face_mask(cam, fit, region.mask))
+    # two pixels in from the fitted top's outline where enough remain: a face edge misplaced by a pixel brings
+    # the darker side into the top and fakes a spread (development: 1 more of 354 objects right)
+    top = top_face_mask(cam, fit, region.mask, erode=2)
+    if top.sum() < TOP_MIN_PIXELS:
+        top = top_face_mask(cam, fit, region.mask)
+    spread = top_spread(srgb, top, TOP_MIN_PIXELS)
     if spread is None or spread <= GLOSSY_TOP_SPREAD:
         return
     ground = lit_background(srgb_to_linear(srgb), foreground)
