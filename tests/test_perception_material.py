@@ -113,3 +113,40 @@ def test_a_mirror_box_spreads_over_its_whole_surface():
     lin[28:50, 20:44] *= np.linspace(0.4, 1.2, 22, dtype=np.float32)[:, None, None]  # far ground to near
     stats = region_stats(lin, region, IRRADIANCE)
     assert metal_score(stats) > METAL_SCORE_THRESHOLD
+
+
+def test_a_diffuse_top_with_a_misplaced_edge_is_not_glossy():
+    """A rubber cylinder fitted a little too short, so its fitted top reaches a pixel down into the darker side:
+    the glossy-top test reads the top two pixels in from the fitted outline, so the side does not fake a spread."""
+    from skimage.draw import polygon as draw_polygon
+
+    from seig_search.perception import camera as cam_mod
+    from seig_search.perception.colorspace import linear_to_srgb
+    from seig_search.perception.fit import Fit, silhouette
+    from seig_search.perception.place import _glossy_top_is_metal
+    from seig_search.perception.shading import top_face_mask
+    from seig_search.perception.tint import region_from_mask
+    from seig_search.perception.types import Appearance, ObjectEstimate, ShapeGuess
+
+    cam = cam_mod.pinhole(cam_mod.camera_estimate(35.0, 1.0, 50.0, "prior", 96, 96), 96, 96)
+    true = Fit("cylinder", 0.02, 0.0, 0.0, 0.3, 0.3, 0.0)
+    fitted = Fit("cylinder", 0.02, 0.0, 0.0, 0.3, 0.275, 0.0)  # a little too short: its top overlaps the side
+
+    def mask_of(fit):
+        poly = silhouette(cam, fit.shape, fit.x, fit.y, fit.width, fit.height, fit.yaw_deg)
+        m = np.zeros((96, 96), bool)
+        rr, cc = draw_polygon(poly[:, 0] - 0.5, poly[:, 1] - 0.5, m.shape)
+        m[rr, cc] = True
+        return m
+
+    mask = mask_of(true)
+    lin = np.full((96, 96, 3), 0.25, np.float32)
+    lin[mask] = (0.1, 0.01, 0.01)  # the side, in the key light's shade
+    lin[top_face_mask(cam, true, mask, erode=0)] = (0.6, 0.06, 0.06)  # the evenly lit top
+    lin *= np.random.default_rng(0).normal(1.0, 0.02, size=(96, 96, 1)).astype(np.float32)
+    srgb = linear_to_srgb(np.clip(lin, 0.0, 1.0))
+    region = region_from_mask(mask)
+    o = ObjectEstimate(region=region, shapes=[ShapeGuess("cylinder", 1.0)],
+                       appearance=Appearance(color=(0.6, 0.06, 0.06), roughness=0.85, metallic=0.0))
+    _glossy_top_is_metal(o, cam, fitted, region, srgb, mask)
+    assert o.appearance.metallic == 0.0
