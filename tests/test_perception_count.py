@@ -65,21 +65,21 @@ def _disk(shape, centre, radius):
 
 
 def test_crescent_sliver_joins_its_object():
-    from seig_search.perception.segment import _join_slivers
+    from seig_search.perception.concavity import join_slivers
 
     shape = (64, 64)
     whole = _disk(shape, (32, 32), 14)
     body = whole & _disk(shape, (32, 28), 14)  # the object without its rim
     rim = whole & ~body  # a thin crescent, as a metal's dark rim cut off by colour
-    out = _join_slivers([body, rim])
+    out = join_slivers([body, rim])
     assert len(out) == 1 and out[0].sum() == whole.sum()
 
 
 def test_two_convex_objects_stay_apart():
-    from seig_search.perception.segment import _join_slivers
+    from seig_search.perception.concavity import join_slivers
 
     shape = (64, 64)
     a = _disk(shape, (32, 24), 12)
     b = _disk(shape, (32, 44), 9) & ~a  # a smaller object partly behind the first: still convex-ish
-    out = _join_slivers([a, b])
+    out = join_slivers([a, b])
     assert len(out) == 2

@@ -1,7 +1,8 @@
-"""Cutting one region into two overlapping objects where its outline has two deep notches.
+"""Regions from the convexity of outlines: every primitive but the torus shows a convex outline.
 
-Every primitive but the torus shows a convex outline, so two of them overlapping show an outline with two
-notches where their outlines cross; a straight cut between the notches separates them.
+Two of them overlapping show an outline with two notches where their outlines cross, and a straight cut
+between the notches separates them; a thin non-convex piece that closes a neighbour's convex outline is part
+of that neighbour.
 """
 
 from __future__ import annotations
@@ -17,9 +18,12 @@ CUT_MIN_PART_SHARE = 0.12  # each side of a cut keeps at least this share of the
 CUT_MIN_SOLIDITY_GAIN = 0.015  # both sides must be this much more convex than the whole
 CUT_MIN_PART_SOLIDITY = 0.85  # and each side at least this convex
 SLIVER_MIN_SOLIDITY = 0.85  # a small side of another colour needs only this convexity
+SLIVER_MAX_SOLIDITY = 0.7  # a piece less convex than this is no object's whole outline ...
+SLIVER_MIN_UNION_SOLIDITY = 0.9  # ... and joins a neighbour when together they are this convex
+SLIVER_MAX_SHARE = 0.5  # ... and it is at most this share of that neighbour (set on development seeds)
 
 
-def _solidity(mask: np.ndarray) -> float:
+def solidity(mask: np.ndarray) -> float:
     from skimage.morphology import convex_hull_image
 
     return float(mask.sum() / max(convex_hull_image(mask).sum(), 1))
@@ -81,7 +85,7 @@ def split_by_concavity(comp: np.ndarray, min_size: int, shadow_like=None, distin
             if small and (distinct is None or not distinct(
                     _paste(parts[1], comp.shape, r0, c0), _paste(parts[0], comp.shape, r0, c0))):
                 continue
-            sols = [_solidity(pp) for pp in parts]
+            sols = [solidity(pp) for pp in parts]
             sol = min(sols)
             # a small sliver's pixel outline is ragged: for a clearly different colour, the larger side
             # becoming more convex is enough
@@ -107,6 +111,33 @@ def split_by_concavity(comp: np.ndarray, min_size: int, shadow_like=None, distin
         m[r0:r0 + sub.shape[0], c0:c0 + sub.shape[1]] = filled == i
         out.append(m)
     return out
+
+
+def join_slivers(parts: list[np.ndarray]) -> list[np.ndarray]:
+    """A small, non-convex piece that makes one convex outline with its neighbour is part of it.
+
+    Every primitive but the torus shows a convex outline; a thin crescent cut off by colour (a metal's dark
+    rim reflecting its own shadow, a shaded edge) is not an object when it closes its neighbour's outline.
+    """
+    parts = sorted(parts, key=lambda p: -int(p.sum()))
+    changed = True
+    while changed and len(parts) > 1:
+        changed = False
+        for i in range(len(parts) - 1, 0, -1):
+            small = parts[i]
+            if solidity(small) >= SLIVER_MAX_SOLIDITY:
+                continue
+            ring = ndi.binary_dilation(small, iterations=1) & ~small
+            touch = [int((ring & parts[j]).sum()) for j in range(i)]
+            j = int(np.argmax(touch))
+            if touch[j] == 0 or small.sum() > SLIVER_MAX_SHARE * parts[j].sum():
+                continue
+            if solidity(small | parts[j]) >= SLIVER_MIN_UNION_SOLIDITY:
+                parts[j] = parts[j] | small
+                del parts[i]
+                changed = True
+                break
+    return parts
 
 
 def _paste(sub: np.ndarray, shape, r0: int, c0: int) -> np.ndarray:

@@ -15,7 +15,7 @@ from skimage import measure, morphology, segmentation
 from skimage.feature import peak_local_max
 
 from seig_search.perception.colorspace import chromaticity, linear_to_srgb, srgb_to_linear, to_lab
-from seig_search.perception.concavity import _solidity, split_by_concavity
+from seig_search.perception.concavity import join_slivers, split_by_concavity
 from seig_search.perception.types import Background, Region
 
 GREY_MIN_LEVEL = 0.06  # linear r+g+b: below this a superpixel is dark, not grey
@@ -25,9 +25,6 @@ MIN_PART_SHARE = 0.08  # a colour part smaller than this share of its blob joins
 PART_MIN_IMAGE_SHARE = 0.003  # ... unless it covers this share of the image and differs clearly in hue
 PART_MIN_HUE_GAP = 25.0  # degrees of sRGB hue between such a part and the neighbour it would join
 SHADOW_PIECE_CHROMA = 0.035  # chromaticity distance to the ground within which a dark piece may be a cast shadow
-SLIVER_MAX_SOLIDITY = 0.7  # a piece less convex than this is no object's whole outline ...
-SLIVER_MIN_UNION_SOLIDITY = 0.9  # ... and joins a neighbour when together they are this convex
-SLIVER_MAX_SHARE = 0.5  # ... and it is at most this share of that neighbour (set on development seeds)
 SHADOW_PIECE_GROUND_SHARE = 0.65  # ... when less of its outline than this borders open ground (set on dev seeds)
 
 
@@ -303,33 +300,6 @@ def _absorb_fragments(parts: list[np.ndarray], srgb: np.ndarray, bg: Background 
     return [p for p, a in zip(keep, alive) if a]
 
 
-def _join_slivers(parts: list[np.ndarray]) -> list[np.ndarray]:
-    """A small, non-convex piece that makes one convex outline with its neighbour is part of it.
-
-    Every primitive but the torus shows a convex outline; a thin crescent cut off by colour (a metal's dark
-    rim reflecting its own shadow, a shaded edge) is not an object when it closes its neighbour's outline.
-    """
-    parts = sorted(parts, key=lambda p: -int(p.sum()))
-    changed = True
-    while changed and len(parts) > 1:
-        changed = False
-        for i in range(len(parts) - 1, 0, -1):
-            small = parts[i]
-            if _solidity(small) >= SLIVER_MAX_SOLIDITY:
-                continue
-            ring = ndi.binary_dilation(small, iterations=1) & ~small
-            touch = [int((ring & parts[j]).sum()) for j in range(i)]
-            j = int(np.argmax(touch))
-            if touch[j] == 0 or small.sum() > SLIVER_MAX_SHARE * parts[j].sum():
-                continue
-            if _solidity(small | parts[j]) >= SLIVER_MIN_UNION_SOLIDITY:
-                parts[j] = parts[j] | small
-                del parts[i]
-                changed = True
-                break
-    return parts
-
-
 def _shadow_like(srgb: np.ndarray, bg: Background | None):
     """A predicate: does a region have the ground's chromaticity and a level darker than the lit ground?"""
     if bg is None or bg.ground_mask is None or not bg.ground_mask.any():
@@ -418,7 +388,7 @@ def segment_instances(srgb: np.ndarray, fg: np.ndarray, bg: Background | None = 
             # a pool of lamp light next to an object (brighter than the ground, no crisp outline) goes before
             # it can swallow the object as its "shaded side"
             pieces = [p for p in pieces if float(np.median(lum[p])) < ground_level or _sharp_outline(p, grad, fg)]
-        regions.extend(_region(p) for p in _join_slivers(_absorb_fragments(pieces, srgb, bg)))
+        regions.extend(_region(p) for p in join_slivers(_absorb_fragments(pieces, srgb, bg)))
     regions = [r for r in regions if _sharp_outline(r.mask, grad, fg)]
     regions.sort(key=lambda r: -r.area)
     return regions
