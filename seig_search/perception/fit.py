@@ -120,9 +120,6 @@ class OutlineTarget:
             pts = pts[visible & inside]
         self.points = pts[:: max(1, len(pts) // 120)] if len(pts) else pts
         self.shape = mask.shape
-        rows, cols = np.nonzero(mask)
-        # extent in outline coordinates (pixel centres at +0.5): row top, row bottom, col left, col right
-        self.extent = (float(rows.min()), float(rows.max()) + 1.0, float(cols.min()), float(cols.max()) + 1.0)
 
     def cost(self, poly: np.ndarray) -> float:
         """Truncated symmetric chamfer RMS (pixels) between a closed polygon (rows, cols) and the outline."""
@@ -201,67 +198,16 @@ def initial_placement(cam: PinholeCamera, region: Region) -> tuple[float, float,
     return float(centre[0]), float(centre[1]), float(w)
 
 
-# A box's outline changes a lot with yaw, and Nelder-Mead from a fixed pair of yaws often settles on the wrong
-# one (a corner-on box fitted face-on). Every yaw on this grid (a box repeats every 90 degrees) is placed so its
-# outline spans the region's bounding box, scored, and the best few start the descent.
-YAW_GRID = tuple(float(v) for v in np.arange(0.0, 90.0, 7.5))
-YAW_STARTS = 2
-YAW_MIN_SEPARATION = 20.0
-
-
-def aligned_placement(cam: PinholeCamera, target: OutlineTarget, shape: str, x: float, y: float, width: float,
-                      height: float, yaw_deg: float, iterations: int = 3) -> tuple[float, float, float, float]:
-    """(x, y, width, height) moved and scaled so the outline's bottom centre and extent match the region's box."""
-    r0, r1, c0, c1 = target.extent
-    for _ in range(iterations):
-        poly = silhouette(cam, shape, x, y, width, height, yaw_deg)
-        if poly is None:
-            break
-        pr0, pr1 = poly[:, 0].min(), poly[:, 0].max()
-        pc0, pc1 = poly[:, 1].min(), poly[:, 1].max()
-        p_pred = cam.ground_point(pr1, 0.5 * (pc0 + pc1))
-        p_obs = cam.ground_point(r1, 0.5 * (c0 + c1))
-        if p_pred is None or p_obs is None:
-            break
-        x, y = x + float(p_obs[0] - p_pred[0]), y + float(p_obs[1] - p_pred[1])
-        width *= float(np.clip((c1 - c0) / max(pc1 - pc0, 1e-3), 0.5, 2.0))
-        height *= float(np.clip((r1 - r0) / max(pr1 - pr0, 1e-3), 0.5, 2.0)) ** 0.5
-    return x, y, width, height
-
-
-def grid_yaw_starts(cam: PinholeCamera, target: OutlineTarget, shape: str, init: tuple[float, float, float],
-                    n: int = YAW_STARTS) -> list[tuple[float, float, float, float, float]]:
-    """The best-scoring (x, y, width, height, yaw) of a bounding-box-aligned yaw grid, at least 20 degrees apart."""
-    x0, y0, w0 = init
-    scored = []
-    for yaw in YAW_GRID:
-        x, y, w, h = aligned_placement(cam, target, shape, x0, y0, w0, w0, yaw)
-        poly = silhouette(cam, shape, x, y, w, h, yaw)
-        if poly is not None:
-            scored.append((target.cost(poly), (x, y, w, h, yaw)))
-    scored.sort(key=lambda t: t[0])
-    out: list[tuple[float, float, float, float, float]] = []
-    for _, p in scored:
-        if all(min(abs(p[4] - q[4]) % 90.0, 90.0 - abs(p[4] - q[4]) % 90.0) >= YAW_MIN_SEPARATION for q in out):
-            out.append(p)
-        if len(out) == n:
-            break
-    return out
-
-
 def fit_shape(cam: PinholeCamera, target: OutlineTarget, shape: str, init: tuple[float, float, float],
               max_evals: int = 140, yaw_starts: tuple[float, ...] = (10.0, 55.0)) -> Fit:
     """Best placement of one shape for one outline."""
     x0, y0, w0 = init
     has_yaw = shape in ("cube", "plane")
     has_aspect = shape in ("cube", "cylinder", "cone", "torus")
-    starts: list[tuple[float, float, float, float, float]] = [(x0, y0, w0, w0, 0.0)]
-    if has_yaw:
-        starts = grid_yaw_starts(cam, target, shape, init) or [(x0, y0, w0, w0, y) for y in yaw_starts]
+    starts = list(yaw_starts) if has_yaw else [0.0]
     best: Fit | None = None
-    for sx, sy, sw, sh, yaw0 in starts:
-        p0 = ([sx / w0, sy / w0, math.log(sw / w0)] + ([math.log(max(sh / sw, 1e-3))] if has_aspect else [])
-              + ([yaw0 / 30.0] if has_yaw else []))
+    for yaw0 in starts:
+        p0 = [x0 / w0, y0 / w0, 0.0] + ([0.0] if has_aspect else []) + ([yaw0 / 30.0] if has_yaw else [])
 
         def unpack(p):
             x, y, lw = p[0] * w0, p[1] * w0, w0 * math.exp(float(np.clip(p[2], -3, 3)))
