@@ -43,11 +43,8 @@ def region_stats(lin: np.ndarray, region: Region, irradiance: float | None = Non
     low_lum = float(np.median(lum[low])) + 1e-4
     return {
         "median_lum": med,
-        "p95_over_median": p95 / med,
         "highlight_frac": float(highlight.mean()),
-        "lum_cv": float(lum.std() / med),
         "spread_95_5": (p95 - p5) / med,
-        "dark_frac": float((lum < 0.25 * med).mean()),
         "saturation": float(np.median(sat)),
         "top_over_low": top_lum / low_lum,
     }
