@@ -3,6 +3,7 @@
 | metric | direction | range |
 |---|---|---|
 | ``psnr`` | higher is better | [0, inf] dB; inf for identical images |
+| ``psnr_flat`` | reference | PSNR of the target's own mean colour, as a flat image, against the target |
 | ``ssim`` | higher is better | [-1, 1]; 1 for identical images |
 | ``lpips`` | lower is better | [0, ~1]; 0 for identical images; None without weights |
 | ``clip`` | higher is better | [-1, 1] cosine; 1 for identical images; None without weights |
@@ -39,6 +40,14 @@ def psnr(a: np.ndarray, b: np.ndarray, background: tuple[float, float, float] = 
     if np.array_equal(x, y):
         return math.inf
     return float(peak_signal_noise_ratio(x, y, data_range=1.0))
+
+
+def flat_psnr(target: np.ndarray, background: tuple[float, float, float] = WHITE) -> float:
+    """PSNR that a flat image of the target's mean colour reaches: the floor any reconstruction's PSNR should
+    be read against (a cut-out on white scores 9-14 dB by its background alone)."""
+    x, _ = to_srgb(target, None, background, "target")
+    flat = np.broadcast_to(x.reshape(-1, 3).mean(axis=0), x.shape)
+    return psnr(flat, x, background)
 
 
 def ssim(a: np.ndarray, b: np.ndarray, background: tuple[float, float, float] = WHITE) -> float:
@@ -98,6 +107,7 @@ def image_metrics(render: np.ndarray, target: np.ndarray, config: ScoreConfig | 
     cfg = config or ScoreConfig()
     out: dict[str, float | None] = {
         "psnr": psnr(render, target, cfg.background),
+        "psnr_flat": flat_psnr(target, cfg.background),
         "ssim": ssim(render, target, cfg.background),
         "lpips": lpips(render, target, cfg) if cfg.neural != "off" else None,
         "clip": clip_similarity(render, target, cfg) if cfg.neural != "off" else None,

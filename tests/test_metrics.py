@@ -8,7 +8,7 @@ import numpy as np
 import pytest
 
 from scoring import ScoreConfig
-from scoring.metrics import clip_similarity, image_metrics, lpips, mask_iou, psnr, ssim
+from scoring.metrics import clip_similarity, flat_psnr, image_metrics, lpips, mask_iou, psnr, ssim
 from scoring.scene_metrics import (ObjectRecord, image_centres, material_class, objects_from_summary,
                                    scene_metrics)
 from seig_search.errors import ScoringError
@@ -157,3 +157,13 @@ def test_summary_objects_get_centres_from_the_index_pass():
     assert objs[1].centre_px is None  # not visible: never matched
     with pytest.raises(ScoringError):
         objects_from_summary({"objects": [{"name": "x", "location": "here"}]})
+
+
+def test_flat_psnr_is_the_mean_colour_reference():
+    # Half black, half white: the mean colour is 0.5 grey everywhere, an error of 0.5 on every pixel -> 6.02 dB.
+    image = np.zeros((8, 8, 3))
+    image[:, 4:] = 1.0
+    assert flat_psnr(image) == pytest.approx(20 * math.log10(2.0))
+    # RGBA: a transparent image composited over white is flat white, so its own flat reference is exact.
+    assert flat_psnr(np.zeros((4, 4, 4))) == math.inf
+    assert image_metrics(image, image)["psnr_flat"] == pytest.approx(flat_psnr(image))

@@ -116,7 +116,7 @@ def reconstruct_command(
     psnr = m.get("psnr")
     console.print(
         f"done: score {m['score']:.4f} (first proposal {m['first_proposal_score'] or float('nan'):.4f}), "
-        f"PSNR {psnr:.2f} dB, SSIM {m.get('ssim', float('nan')):.3f}, "
+        f"PSNR {psnr:.2f} dB (flat mean colour: {m.get('psnr_flat', float('nan')):.2f} dB), SSIM {m.get('ssim', float('nan')):.3f}, "
         f"{m['renders']['budgeted']} renders + {m['renders']['final_pick']} final, "
         f"{m['timings']['total_s']:.1f} s" if psnr is not None else "done", highlight=False)
     typer.echo(str(out / "scene.py"))

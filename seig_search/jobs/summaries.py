@@ -20,6 +20,7 @@ COLUMNS: list[tuple[str, Any, str]] = [
     ("size acc", lambda r: (r.truth or {}).get("size_accuracy"), "{:.0%}"),
     ("position err (rel)", lambda r: (r.truth or {}).get("position_error_rel"), "{:.2f}"),
     ("PSNR dB", lambda r: (r.metrics or {}).get("psnr"), "{:.2f}"),
+    ("flat PSNR dB", lambda r: (r.metrics or {}).get("psnr_flat"), "{:.2f}"),  # the target's mean colour
     ("SSIM", lambda r: (r.metrics or {}).get("ssim"), "{:.3f}"),
     ("score", lambda r: (r.metrics or {}).get("score"), "{:.4f}"),
     ("renders", lambda r: ((r.metrics or {}).get("renders") or {}).get("budgeted"), "{:.0f}"),

@@ -11,7 +11,7 @@ from seig_search.report import figures
 from seig_search.report.build import REPORT_NAME, Picture, environment, write_report
 from seig_search.report.collect import collect_run, is_run_dir, read_json
 
-INDEX_METRICS = ("psnr", "ssim", "lpips", "clip", "mask_iou", "first_proposal_score")  # shown per run, when present
+INDEX_METRICS = ("psnr", "psnr_flat", "ssim", "lpips", "clip", "mask_iou", "first_proposal_score")  # shown per run, when present
 
 
 def find_runs(root: Path, max_depth: int = 3) -> list[Path]:
