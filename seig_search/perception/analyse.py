@@ -6,10 +6,12 @@ import numpy as np
 
 from seig_search.errors import InputImageError
 from seig_search.perception import camera as cam_mod
+from seig_search.perception.assembly import stack_on_base
 from seig_search.perception.background import analyse_background, denoise
 from seig_search.perception.colorspace import srgb_to_linear
 from seig_search.perception.lighting import estimate_light
 from seig_search.perception.material import estimate_appearance
+from seig_search.perception.parts import cutout_parts, drawable
 from seig_search.perception.place import place_objects
 from seig_search.perception.segment import foreground_mask, segment_instances
 from seig_search.perception.types import Background, ObjectEstimate, SceneEstimate, ShapeGuess
@@ -46,7 +48,10 @@ def analyse(srgb: np.ndarray, alpha: np.ndarray | None = None, pitch_deg: float 
     bg = _cutout_background(srgb, alpha) if use_alpha else analyse_background(srgb)
     smooth = denoise(srgb)
     fg = foreground_mask(smooth, bg, alpha if use_alpha else None)
-    regions = segment_instances(smooth, fg, bg)[:MAX_OBJECTS]
+    regions = segment_instances(smooth, fg, bg)
+    if use_alpha:  # a cut-out's thin legs and cables cannot be drawn by upright primitives (parts.py)
+        regions = cutout_parts(regions, fg.shape)
+    regions = regions[:MAX_OBJECTS]
     notes: list[str] = []
     if not regions:
         notes.append("no foreground object found; the program has ground, camera and light only")
@@ -59,7 +64,10 @@ def analyse(srgb: np.ndarray, alpha: np.ndarray | None = None, pitch_deg: float 
     if bg.ground_mask is not None and bg.ground_mask.any():
         ground_lin = np.median(srgb_to_linear(srgb[bg.ground_mask]), axis=0)
     objects = [_object(srgb, r, irradiance, ground_lin) for r in regions]
-    camera, objects = place_objects(objects, camera, w, h, occluders=fg, srgb=srgb)
+    camera, objects = place_objects(objects, camera, w, h, occluders=fg, srgb=srgb, free_aspect=use_alpha)
+    if use_alpha:  # no ground in a cut-out: only the lowest part of each connected foreground stands on it
+        objects = drawable(objects)
+        stack_on_base(objects, camera, fg, w, h)
     ground_color = None
     if bg.ground_srgb is not None and bg.ground_mask is not None and bg.ground_mask.any():
         g_lin = np.median(srgb_to_linear(srgb[bg.ground_mask]), axis=0)

@@ -24,6 +24,7 @@ from seig_search.perception.types import Region
 
 FIT_SHAPES: tuple[str, ...] = ("cube", "sphere", "cylinder", "cone", "torus", "plane")
 ASPECT_PRIOR_WEIGHT = 0.15  # pull height/width towards 1 (in log space): CLEVR-like primitives are not squashed
+FREE_ASPECT_PRIOR_WEIGHT = 0.01  # the same for parts of a cut-out object, which can be tall or flat
 PLANE_THICKNESS = 0.01  # fraction of width
 
 
@@ -199,15 +200,16 @@ def initial_placement(cam: PinholeCamera, region: Region) -> tuple[float, float,
 
 
 def fit_shape(cam: PinholeCamera, target: OutlineTarget, shape: str, init: tuple[float, float, float],
-              max_evals: int = 140, yaw_starts: tuple[float, ...] = (10.0, 55.0)) -> Fit:
-    """Best placement of one shape for one outline."""
+              max_evals: int = 140, yaw_starts: tuple[float, ...] = (10.0, 55.0),
+              aspect_prior: float = ASPECT_PRIOR_WEIGHT, aspect0: float = 1.0) -> Fit:
+    """Best placement of one shape for one outline, starting from height/width ``aspect0``."""
     x0, y0, w0 = init
     has_yaw = shape in ("cube", "plane")
     has_aspect = shape in ("cube", "cylinder", "cone", "torus")
     starts = list(yaw_starts) if has_yaw else [0.0]
     best: Fit | None = None
     for yaw0 in starts:
-        p0 = [x0 / w0, y0 / w0, 0.0] + ([0.0] if has_aspect else []) + ([yaw0 / 30.0] if has_yaw else [])
+        p0 = [x0 / w0, y0 / w0, 0.0] + ([math.log(aspect0)] if has_aspect else []) + ([yaw0 / 30.0] if has_yaw else [])
 
         def unpack(p):
             x, y, lw = p[0] * w0, p[1] * w0, w0 * math.exp(float(np.clip(p[2], -3, 3)))
@@ -226,7 +228,7 @@ def fit_shape(cam: PinholeCamera, target: OutlineTarget, shape: str, init: tuple
             poly = silhouette(cam, shape, x, y, lw, lh, yaw)
             if poly is None:
                 return 1e3
-            prior = ASPECT_PRIOR_WEIGHT * math.log(max(lh / lw, 1e-6)) ** 2 if has_aspect and shape != "torus" else 0.0
+            prior = aspect_prior * math.log(max(lh / lw, 1e-6)) ** 2 if has_aspect and shape != "torus" else 0.0
             return target.cost(poly) / target.scale + prior
 
         simplex = [np.array(p0, dtype=float)]
@@ -246,12 +248,18 @@ def fit_shape(cam: PinholeCamera, target: OutlineTarget, shape: str, init: tuple
 
 
 def fit_region(cam: PinholeCamera, region: Region, occluders: np.ndarray | None,
-               shapes: tuple[str, ...] = FIT_SHAPES) -> list[Fit]:
-    """Fits of every shape to a region, best (lowest cost) first; empty if the region is off the ground."""
+               shapes: tuple[str, ...] = FIT_SHAPES, free_aspect: bool = False) -> list[Fit]:
+    """Fits of every shape to a region, best (lowest cost) first; empty if the region is off the ground.
+
+    ``free_aspect``: parts of a cut-out object (a microphone's body, a lamp's pole) are often far from
+    CLEVR's squat primitives, so the aspect prior is weak and the fit starts from the region's own aspect.
+    """
     init = initial_placement(cam, region)
     if init is None:
         return []
     target = OutlineTarget(region, occluders)
-    fits = [fit_shape(cam, target, s, init) for s in shapes]
+    kwargs = {"aspect_prior": FREE_ASPECT_PRIOR_WEIGHT,
+              "aspect0": float(np.clip(region.height / max(region.width, 1), 0.2, 5.0))} if free_aspect else {}
+    fits = [fit_shape(cam, target, s, init, **kwargs) for s in shapes]
     fits.sort(key=lambda f: f.cost)
     return fits

@@ -89,7 +89,10 @@ def estimate_light(srgb: np.ndarray, bg: Background, regions: list[Region], cam:
         sun = max(0.1, (irradiance - ambient) * math.pi / sin_el)
     else:
         sun = PRIOR_SUN
-        ambient = PRIOR_AMBIENT
+        # the world the program renders around the objects also lights them: a cut-out on white sits in a white
+        # world of strength 1, far brighter than the prior ambient, and albedo read against the prior came out
+        # two to three times too light
+        ambient = float(luminance(world_lin)) if world_seen else PRIOR_AMBIENT
         irradiance = sun * sin_el / math.pi + ambient
     if world_seen:
         world_color = tuple(float(v) for v in world_lin)

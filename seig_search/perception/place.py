@@ -133,7 +133,8 @@ def candidate_shapes(region) -> tuple[str, ...]:
 
 
 def place_objects(objects: list[ObjectEstimate], camera: CameraEstimate, width: int, height: int,
-                  occluders=None, srgb: np.ndarray | None = None) -> tuple[CameraEstimate, list[ObjectEstimate]]:
+                  occluders=None, srgb: np.ndarray | None = None,
+                  free_aspect: bool = False) -> tuple[CameraEstimate, list[ObjectEstimate]]:
     """Fit every object with the camera, then scale the scene (camera included) to the object-size prior.
 
     With the sRGB image, the shading inside a region breaks near-ties between a box and a cylinder.
@@ -147,7 +148,7 @@ def place_objects(objects: list[ObjectEstimate], camera: CameraEstimate, width: 
             region = own_colour_region(srgb, o.region, foreground=occluders)
             if region is not o.region and occluders is not None:
                 occ = occluders & ~(o.region.mask & ~region.mask)
-        fits = fit_region(cam, region, occ, candidate_shapes(region))
+        fits = fit_region(cam, region, occ, candidate_shapes(region), free_aspect=free_aspect)
         if not fits:
             continue
         ranked = _rank(fits, region, srgb, cam)

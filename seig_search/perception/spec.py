@@ -7,6 +7,7 @@ import math
 import numpy as np
 
 from seig_search.program.spec import CameraSpec, GroundSpec, LightSpec, ObjectSpec, SceneSpec, WorldSpec
+from seig_search.perception.assembly import toward_camera
 from seig_search.perception.types import SceneEstimate
 
 GROUND_SIZE = 30.0
@@ -28,6 +29,9 @@ def to_spec(est: SceneEstimate, shapes: list[str] | None = None) -> SceneSpec:
             dims = tuple(d * k for d in fit.dims)
             location = tuple(v * k for v in fit.location)
             rotation = (0.0, 0.0, fit.yaw_deg if shape in ("cube", "plane") else 0.0)
+            if obj.view_scale != 1.0:  # a part lifted off the ground keeps its alternative at the same depth
+                location = toward_camera(location, est.camera.location, obj.view_scale)
+                dims = tuple(d * obj.view_scale for d in dims)
         if shape not in ("cube", "sphere", "cylinder", "cone", "torus", "plane"):
             shape = "cube"  # an honest "unknown" is rendered as its bounding box
         dims = tuple(max(float(d), 1e-3) for d in dims)

@@ -56,6 +56,7 @@ class ObjectEstimate:
     rotation_deg: tuple[float, float, float] = (0.0, 0.0, 0.0)
     fits: dict = field(default_factory=dict)  # shape -> fit.Fit at the chosen camera, in working units
     fit_scale: float = 1.0  # working units -> scene metres
+    view_scale: float = 1.0  # distance from the camera relative to the ground fit's (assembly.py), 1 on the ground
 
     @property
     def shape(self) -> str:
