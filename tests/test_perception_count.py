@@ -83,3 +83,23 @@ def test_two_convex_objects_stay_apart():
     b = _disk(shape, (32, 44), 9) & ~a  # a smaller object partly behind the first: still convex-ish
     out = join_slivers([a, b])
     assert len(out) == 2
+
+
+def test_a_shadow_blob_no_object_touches_is_an_object():
+    from seig_search.perception.casters import release_casterless_shadows
+    from seig_search.perception.types import Background
+
+    shape = (96, 96)
+    box = np.zeros(shape, bool)
+    box[20:40, 20:40] = True
+    cast = np.zeros(shape, bool)
+    cast[40:52, 20:40] = True  # the box's own shadow: it runs along the box's base
+    dark = _disk(shape, (70, 70), 7) | _disk(shape, (74, 78), 6)  # a dark object with its shadow, alone
+    edge = np.zeros(shape, bool)
+    edge[80:96, 0:12] = True  # cast from outside the frame
+    bg = Background(world_srgb=(0.0, 0.0, 0.0), ground_srgb=(0.5, 0.5, 0.5), horizon_row=None,
+                    ground_mask=~(box | cast | dark | edge), shadow_mask=cast | dark | edge)
+    out, fg = release_casterless_shadows(bg, box.copy(), 16)
+    assert fg[dark].all() and not out.shadow_mask[dark].any()
+    assert out.shadow_mask[cast].all() and not fg[cast].any()
+    assert out.shadow_mask[edge].all()

@@ -7,6 +7,7 @@ import numpy as np
 from seig_search.errors import InputImageError
 from seig_search.perception import camera as cam_mod
 from seig_search.perception.background import analyse_background, denoise
+from seig_search.perception.casters import release_casterless_shadows
 from seig_search.perception.colorspace import srgb_to_linear
 from seig_search.perception.lighting import estimate_light
 from seig_search.perception.material import estimate_appearance
@@ -46,6 +47,8 @@ def analyse(srgb: np.ndarray, alpha: np.ndarray | None = None, pitch_deg: float 
     bg = _cutout_background(srgb, alpha) if use_alpha else analyse_background(srgb)
     smooth = denoise(srgb)
     fg = foreground_mask(smooth, bg, alpha if use_alpha else None)
+    if not use_alpha:
+        bg, fg = release_casterless_shadows(bg, fg, max(10, int(0.001 * h * w)))
     regions = segment_instances(smooth, fg, bg)[:MAX_OBJECTS]
     notes: list[str] = []
     if not regions:
