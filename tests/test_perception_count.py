@@ -103,3 +103,36 @@ def test_a_shadow_blob_no_object_touches_is_an_object():
     assert fg[dark].all() and not out.shadow_mask[dark].any()
     assert out.shadow_mask[cast].all() and not fg[cast].any()
     assert out.shadow_mask[edge].all()
+
+
+def test_touching_colour_parts_of_one_hue_join():
+    from seig_search.perception.segment import _join_same_hue
+
+    shape = (32, 32)
+    lin3 = np.zeros(shape + (3,), np.float32)
+    left = np.zeros(shape, bool)
+    left[:, :16] = True
+    right = ~left
+    lin3[left] = (0.5, 0.05, 0.04)  # a lit red face
+    lin3[right] = (0.05, 0.005, 0.004)  # the same red in shade
+    assert len(_join_same_hue([left, right], lin3, 18.0)) == 1
+    lin3[right] = (0.04, 0.05, 0.5)  # a blue neighbour
+    assert len(_join_same_hue([left, right], lin3, 18.0)) == 2
+
+
+def test_a_top_face_as_wide_as_the_side_below_is_no_second_object():
+    from seig_search.perception.concavity import _top_face
+
+    shape = (64, 64)
+    side = np.zeros(shape, bool)
+    side[30:50, 20:40] = True
+    top = _disk(shape, (27, 30), 10) & ~side
+    top[:, :20] = top[:, 40:] = False
+    assert _top_face(top, side)
+    # an object behind, offset to one side, or one beside the other, is another object
+    behind = np.zeros(shape, bool)
+    behind[18:30, 28:50] = True
+    assert not _top_face(behind, side)
+    beside = np.zeros(shape, bool)
+    beside[30:50, 40:60] = True
+    assert not _top_face(beside, side)
