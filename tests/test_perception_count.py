@@ -136,3 +136,24 @@ def test_a_top_face_as_wide_as_the_side_below_is_no_second_object():
     beside = np.zeros(shape, bool)
     beside[30:50, 40:60] = True
     assert not _top_face(beside, side)
+
+
+def test_a_dark_blob_on_the_far_side_from_an_objects_own_shadow_is_an_object():
+    from seig_search.perception.casters import release_stray_shadows
+    from seig_search.perception.segment import _region
+    from seig_search.perception.types import Background
+
+    shape = (96, 96)
+    box = np.zeros(shape, bool)
+    box[30:50, 40:60] = True
+    own = np.zeros(shape, bool)
+    own[38:54, 60:84] = True  # the box's shadow, thrown to the right
+    piece = np.zeros(shape, bool)
+    piece[30:35, 60:70] = True  # a second piece of it, cut off by something in between: the same way
+    dark = _disk(shape, (40, 33), 6) & ~box  # a black object standing against the box's left side
+    shadow = own | piece | dark
+    bg = Background(world_srgb=(0.0, 0.0, 0.0), ground_srgb=(0.5, 0.5, 0.5), horizon_row=None,
+                    ground_mask=~(box | shadow), shadow_mask=shadow)
+    out, fg = release_stray_shadows(bg, box.copy(), [_region(box)], 16)
+    assert fg[dark].all() and not out.shadow_mask[dark].any()
+    assert out.shadow_mask[own].all() and out.shadow_mask[piece].all() and not fg[own | piece].any()
