@@ -1,4 +1,5 @@
-"""Object count rules of the embedded perception: shadow levels with a key and a fill light."""
+"""Object count rules of the embedded perception: shadow levels with a key and a fill light, shadows without
+a caster, colour parts of one hue, and notch cuts."""
 
 from __future__ import annotations
 

@@ -1,9 +1,10 @@
-"""Cast shadows need a caster: a dark, ground-coloured blob that no object touches is an object itself.
+"""Cast shadows need a caster: a dark, ground-coloured blob that no object can have cast is an object itself.
 
-A shadow on the ground starts at the object that casts it, so its outline runs along that object's base. A
-dark grey or black object (a black metal in the ambient light, a grey rubber in another object's shade) can
-be as dark and as flat as a shadow and lands in the shadow mask together with its own shadow; when no found
-object borders the blob, nothing can have cast it. A blob touching the frame may be cast from outside it.
+A shadow on the ground starts at the object that casts it, so its outline runs along that object's base, and
+it falls away from the light. A dark grey or black object (a black metal in the ambient light, a grey rubber
+in another object's shade) can be as dark and as flat as a shadow and lands in the shadow mask; when no found
+object borders the blob, or it lies well away from the main shadow of every object it borders, nothing can
+have cast it. A blob touching the frame may be cast from outside it.
 """
 
 from __future__ import annotations
