@@ -1,4 +1,5 @@
-"""Object count rules of the embedded perception: shadow levels with a key and a fill light."""
+"""Object count rules of the embedded perception: shadow levels with a key and a fill light, shadows without
+a caster, colour parts of one hue, and notch cuts."""
 
 from __future__ import annotations
 
@@ -83,3 +84,77 @@ def test_two_convex_objects_stay_apart():
     b = _disk(shape, (32, 44), 9) & ~a  # a smaller object partly behind the first: still convex-ish
     out = join_slivers([a, b])
     assert len(out) == 2
+
+
+def test_a_shadow_blob_no_object_touches_is_an_object():
+    from seig_search.perception.casters import release_casterless_shadows
+    from seig_search.perception.types import Background
+
+    shape = (96, 96)
+    box = np.zeros(shape, bool)
+    box[20:40, 20:40] = True
+    cast = np.zeros(shape, bool)
+    cast[40:52, 20:40] = True  # the box's own shadow: it runs along the box's base
+    dark = _disk(shape, (70, 70), 7) | _disk(shape, (74, 78), 6)  # a dark object with its shadow, alone
+    edge = np.zeros(shape, bool)
+    edge[80:96, 0:12] = True  # cast from outside the frame
+    bg = Background(world_srgb=(0.0, 0.0, 0.0), ground_srgb=(0.5, 0.5, 0.5), horizon_row=None,
+                    ground_mask=~(box | cast | dark | edge), shadow_mask=cast | dark | edge)
+    out, fg = release_casterless_shadows(bg, box.copy(), 16)
+    assert fg[dark].all() and not out.shadow_mask[dark].any()
+    assert out.shadow_mask[cast].all() and not fg[cast].any()
+    assert out.shadow_mask[edge].all()
+
+
+def test_touching_colour_parts_of_one_hue_join():
+    from seig_search.perception.segment import _join_same_hue
+
+    shape = (32, 32)
+    lin3 = np.zeros(shape + (3,), np.float32)
+    left = np.zeros(shape, bool)
+    left[:, :16] = True
+    right = ~left
+    lin3[left] = (0.5, 0.05, 0.04)  # a lit red face
+    lin3[right] = (0.05, 0.005, 0.004)  # the same red in shade
+    assert len(_join_same_hue([left, right], lin3, 18.0)) == 1
+    lin3[right] = (0.04, 0.05, 0.5)  # a blue neighbour
+    assert len(_join_same_hue([left, right], lin3, 18.0)) == 2
+
+
+def test_a_top_face_as_wide_as_the_side_below_is_no_second_object():
+    from seig_search.perception.concavity import _top_face
+
+    shape = (64, 64)
+    side = np.zeros(shape, bool)
+    side[30:50, 20:40] = True
+    top = _disk(shape, (27, 30), 10) & ~side
+    top[:, :20] = top[:, 40:] = False
+    assert _top_face(top, side)
+    # an object behind, offset to one side, or one beside the other, is another object
+    behind = np.zeros(shape, bool)
+    behind[18:30, 28:50] = True
+    assert not _top_face(behind, side)
+    beside = np.zeros(shape, bool)
+    beside[30:50, 40:60] = True
+    assert not _top_face(beside, side)
+
+
+def test_a_dark_blob_on_the_far_side_from_an_objects_own_shadow_is_an_object():
+    from seig_search.perception.casters import release_stray_shadows
+    from seig_search.perception.segment import _region
+    from seig_search.perception.types import Background
+
+    shape = (96, 96)
+    box = np.zeros(shape, bool)
+    box[30:50, 40:60] = True
+    own = np.zeros(shape, bool)
+    own[38:54, 60:84] = True  # the box's shadow, thrown to the right
+    piece = np.zeros(shape, bool)
+    piece[30:35, 60:70] = True  # a second piece of it, cut off by something in between: the same way
+    dark = _disk(shape, (40, 33), 6) & ~box  # a black object standing against the box's left side
+    shadow = own | piece | dark
+    bg = Background(world_srgb=(0.0, 0.0, 0.0), ground_srgb=(0.5, 0.5, 0.5), horizon_row=None,
+                    ground_mask=~(box | shadow), shadow_mask=shadow)
+    out, fg = release_stray_shadows(bg, box.copy(), [_region(box)], 16)
+    assert fg[dark].all() and not out.shadow_mask[dark].any()
+    assert out.shadow_mask[own].all() and out.shadow_mask[piece].all() and not fg[own | piece].any()

@@ -8,6 +8,7 @@ from seig_search.errors import InputImageError
 from seig_search.perception import camera as cam_mod
 from seig_search.perception.assembly import stack_on_base
 from seig_search.perception.background import analyse_background, denoise
+from seig_search.perception.casters import release_casterless_shadows, release_stray_shadows
 from seig_search.perception.colorspace import srgb_to_linear
 from seig_search.perception.lighting import estimate_light
 from seig_search.perception.material import estimate_appearance
@@ -48,8 +49,15 @@ def analyse(srgb: np.ndarray, alpha: np.ndarray | None = None, pitch_deg: float 
     bg = _cutout_background(srgb, alpha) if use_alpha else analyse_background(srgb)
     smooth = denoise(srgb)
     fg = foreground_mask(smooth, bg, alpha if use_alpha else None)
+    if not use_alpha:
+        bg, fg = release_casterless_shadows(bg, fg, max(10, int(0.001 * h * w)))
     regions = segment_instances(smooth, fg, bg)
-    if use_alpha:  # a cut-out's thin legs and cables cannot be drawn by upright primitives (parts.py)
+    if not use_alpha:
+        bg2, fg2 = release_stray_shadows(bg, fg, regions, max(10, int(0.001 * h * w)))
+        if fg2 is not fg:
+            bg, fg = bg2, fg2
+            regions = segment_instances(smooth, fg, bg)
+    else:  # a cut-out's thin legs and cables cannot be drawn by upright primitives (parts.py)
         regions = cutout_parts(regions, fg.shape)
     regions = regions[:MAX_OBJECTS]
     notes: list[str] = []

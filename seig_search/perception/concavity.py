@@ -94,6 +94,8 @@ def split_by_concavity(comp: np.ndarray, min_size: int, shadow_like=None, distin
                     SLIVER_MIN_SOLIDITY if small else max(solid + CUT_MIN_SOLIDITY_GAIN, CUT_MIN_PART_SOLIDITY)]
             if sols[0] < need[0] or sols[1] < need[1]:
                 continue
+            if _top_face(parts[0], parts[1]):
+                continue
             if shadow_like is not None and any(shadow_like(_paste(pp, comp.shape, r0, c0)) for pp in parts):
                 continue
             if best is None or sol > best[0]:
@@ -111,6 +113,24 @@ def split_by_concavity(comp: np.ndarray, min_size: int, shadow_like=None, distin
         m[r0:r0 + sub.shape[0], c0:c0 + sub.shape[1]] = filled == i
         out.append(m)
     return out
+
+
+TOP_FACE_MAX_OFFSET = 0.1  # share of the narrower side's width its left and right ends may differ by
+
+
+def _top_face(a: np.ndarray, b: np.ndarray) -> bool:
+    """One side sits on top of the other and spans the same columns: a cylinder's or a box's top face.
+
+    Two objects overlapping rarely line up on both sides, while an upright object's top is exactly as wide
+    as the side below it.
+    """
+    ca, cb = np.nonzero(a.any(axis=0))[0], np.nonzero(b.any(axis=0))[0]
+    ra, rb = np.nonzero(a.any(axis=1))[0], np.nonzero(b.any(axis=1))[0]
+    upper, lower = ((ra, ca), (rb, cb)) if ra.mean() < rb.mean() else ((rb, cb), (ra, ca))
+    if upper[0].mean() >= lower[0].min():  # side by side, not one above the other
+        return False
+    tol = max(2.0, TOP_FACE_MAX_OFFSET * min(ca[-1] - ca[0], cb[-1] - cb[0]))
+    return abs(int(ca[0]) - int(cb[0])) <= tol and abs(int(ca[-1]) - int(cb[-1])) <= tol
 
 
 def join_slivers(parts: list[np.ndarray]) -> list[np.ndarray]:

@@ -160,6 +160,7 @@ def _split_by_colour(srgb: np.ndarray, comp: np.ndarray, min_size: int, tol: flo
         m = np.zeros(comp.shape, bool)
         m[r0:r1, c0:c1] = merged == root
         parts.append(m)
+    parts = _join_same_hue(parts, srgb_to_linear(srgb), tol)
     if len(parts) < 2:
         return [comp]
     # pieces too small to be an object go to the neighbour they touch most
@@ -186,6 +187,33 @@ def _split_by_colour(srgb: np.ndarray, comp: np.ndarray, min_size: int, tol: flo
     _, near = ndi.distance_transform_edt(marker == 0, return_indices=True)
     filled = marker[near[0], near[1]] * comp
     return [filled == i for i in range(1, len(big) + 1)]
+
+
+def _join_same_hue(parts: list[np.ndarray], lin3: np.ndarray, tol: float) -> list[np.ndarray]:
+    """Touching colour parts of one hue are one colour: a highlight or a dark band between them kept their
+    superpixels apart, not another object (two touching objects of one colour merge here anyway)."""
+    parts = list(parts)
+    while len(parts) > 1:
+        means = np.stack([lin3[p].mean(axis=0) for p in parts])
+        hue, sat = _hue_sat(linear_to_srgb(means))
+        pair = None
+        for i in range(len(parts)):
+            if sat[i] <= 0.3:
+                continue
+            ring = ndi.binary_dilation(parts[i], iterations=1) & ~parts[i]
+            for j in range(i + 1, len(parts)):
+                d = abs(float(hue[i] - hue[j])) % 360.0
+                if sat[j] > 0.3 and min(d, 360.0 - d) < tol and (ring & parts[j]).any():
+                    pair = (i, j)
+                    break
+            if pair:
+                break
+        if pair is None:
+            break
+        i, j = pair
+        parts[i] = parts[i] | parts[j]
+        del parts[j]
+    return parts
 
 
 def _hue_sat(rgb: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
