@@ -141,3 +141,31 @@ def test_same_seed_same_program(render_pool, target_png, tmp_path):
     a = _run(render_pool, target_png, tmp_path / "a", _config(seed=5, budget_renders=12))
     b = _run(render_pool, target_png, tmp_path / "b", _config(seed=5, budget_renders=12))
     assert a.best.program == b.best.program and a.best.score == b.best.score
+
+
+class _HastyFinalPool:
+    """The real pool, with the final full-size render given no time: it times out in the worker, as a slow
+    machine's would."""
+
+    def __init__(self, pool):
+        self.pool = pool
+
+    def render(self, jobs):
+        import dataclasses
+
+        return self.pool.render([dataclasses.replace(j, settings=dataclasses.replace(j.settings, timeout_s=0.001))
+                                 if j.job_id == "final" else j for j in jobs])
+
+
+def test_a_failed_final_render_keeps_the_program_and_resume_finishes_it(render_pool, target_png, tmp_path):
+    from seig_search.errors import SearchStateError
+
+    out = tmp_path / "slow"
+    config = _config(budget_renders=12)
+    with pytest.raises(SearchStateError, match="--resume"):
+        _run(_HastyFinalPool(render_pool), target_png, out, config)
+    kept = (out / "scene.py").read_text()
+    assert "def build():" in kept and not (out / "metrics.json").exists()
+    resumed = _run(render_pool, target_png, out, config, resume=True)
+    assert resumed.best.program == kept  # the search's result, replayed, not searched again
+    assert resumed.metrics["renders"]["rendered_now"] == 0 and (out / "render.png").is_file()

@@ -100,25 +100,38 @@ def _stage_writer(out: Path, evaluator: Evaluator):
     return write
 
 
+FINAL_TIMEOUT_PIXELS = 512 * 512
+
+
 def _final_outputs(options: RunOptions, pool, best: Candidate, config: SearchConfig) -> dict[str, Any]:
     """render.png, scene.py/.blend/.glb, scene.json and the image metrics, at the target's resolution."""
     from render_pool import RenderJob
     from scoring.config import ScoreConfig
     from scoring.metrics import image_metrics
 
-    from seig_search.exports import export_settings, write_exports_from_result
+    from seig_search.exports import PROGRAM_FILE, export_settings, write_exports_from_result
 
     out = options.out
     full = load_target(options.image, size=options.final_max_size, background=config.search.background)
     size = full.size
     # The output render is denoised (OIDN): search renders stay noisy but cheap, the user's picture should not.
-    final_render = config.final.model_copy(update={"denoise": config.final.denoise or options.denoise_output})
+    # Its time limit grows with its pixels: [final] timeout_s holds for FINAL_TIMEOUT_PIXELS, and a 1024x576
+    # CLEVR image on two busy cores ran past a flat 60 s.
+    pixels = size[0] * size[1]
+    final_render = config.final.model_copy(update={
+        "denoise": config.final.denoise or options.denoise_output,
+        "timeout_s": config.final.timeout_s * max(1.0, pixels / FINAL_TIMEOUT_PIXELS)})
     settings = export_settings(render_settings(final_render, size, config.search.seed))
+    # the search's result is written first: a final render that fails must not lose it
+    (out / PROGRAM_FILE).write_text(best.program)
     started = time.perf_counter()
     result = pool.render([RenderJob(program=best.program, settings=settings, job_id="final")])[0]
     render_s = time.perf_counter() - started
     if not result.ok:
-        raise SearchStateError(f"the final render failed: {result.failure}")
+        raise SearchStateError(
+            f"the final render failed: {result.failure}. The best program is in {out / PROGRAM_FILE}; run again "
+            f"with --resume to retry the final render without searching again (a larger [final] timeout_s or a "
+            f"smaller final size helps a slow machine)")
     render = result.srgb()
     save_png(render, out / "render.png")
     report = write_exports_from_result(out, best.program, result, verify=options.verify_exports, strict=False)
