@@ -131,3 +131,24 @@ def test_a_stacked_cutout_is_one_assembly_at_one_depth():
     depths = sorted(cam.depth_of(o.location) for o in est.objects)
     assert depths[1] / depths[0] < 1.15  # on the ground plane the ball would sit about twice as far
     assert est.ground_color is None
+
+
+def test_a_cutout_keeps_one_hue_parts_apart(monkeypatch):
+    # one-hue parts of a cut-out are the parts of one object (a shovel above a body): the join is not asked
+    from seig_search.perception import segment
+
+    calls = []
+    real = segment._join_same_hue
+    monkeypatch.setattr(segment, "_join_same_hue", lambda parts, *a: calls.append(len(parts)) or real(parts, *a))
+    h = w = 64
+    srgb = np.ones((h, w, 3), np.float32)
+    srgb[10:30, 20:44] = (0.95, 0.8, 0.1)
+    srgb[30:55, 16:48] = (0.2, 0.3, 0.8)
+    alpha = np.zeros((h, w), np.float32)
+    alpha[(srgb < 0.99).any(axis=2)] = 1.0
+    analyse(srgb, alpha)
+    assert calls == []
+    ground = np.full((h, w, 3), 0.5, np.float32)
+    ground[(srgb < 0.99).any(axis=2)] = srgb[(srgb < 0.99).any(axis=2)]
+    analyse(ground)  # the same objects on a grey ground: the join is asked
+    assert calls

@@ -49,16 +49,17 @@ def analyse(srgb: np.ndarray, alpha: np.ndarray | None = None, pitch_deg: float 
     bg = _cutout_background(srgb, alpha) if use_alpha else analyse_background(srgb)
     smooth = denoise(srgb)
     fg = foreground_mask(smooth, bg, alpha if use_alpha else None)
-    if not use_alpha:
+    if use_alpha:
+        # a cut-out is one object's parts: one-hue parts stay apart, and thin legs and cables that upright
+        # primitives cannot draw are cut off (parts.py)
+        regions = cutout_parts(segment_instances(smooth, fg, bg, join_hues=False), fg.shape)
+    else:
         bg, fg = release_casterless_shadows(bg, fg, max(10, int(0.001 * h * w)))
-    regions = segment_instances(smooth, fg, bg)
-    if not use_alpha:
+        regions = segment_instances(smooth, fg, bg)
         bg2, fg2 = release_stray_shadows(bg, fg, regions, max(10, int(0.001 * h * w)))
         if fg2 is not fg:
             bg, fg = bg2, fg2
             regions = segment_instances(smooth, fg, bg)
-    else:  # a cut-out's thin legs and cables cannot be drawn by upright primitives (parts.py)
-        regions = cutout_parts(regions, fg.shape)
     regions = regions[:MAX_OBJECTS]
     notes: list[str] = []
     if not regions:

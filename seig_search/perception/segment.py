@@ -67,7 +67,8 @@ def drop_small(mask: np.ndarray, min_size: int) -> np.ndarray:
     return keep[labels]
 
 
-def _split_by_colour(srgb: np.ndarray, comp: np.ndarray, min_size: int, tol: float = 18.0) -> list[np.ndarray]:
+def _split_by_colour(srgb: np.ndarray, comp: np.ndarray, min_size: int, tol: float = 18.0,
+                     join_hues: bool = True) -> list[np.ndarray]:
     """Split one connected component where its chromaticity changes.
 
     SLIC superpixels inside the component are merged greedily by chromaticity (shading-invariant), so faces of
@@ -160,7 +161,8 @@ def _split_by_colour(srgb: np.ndarray, comp: np.ndarray, min_size: int, tol: flo
         m = np.zeros(comp.shape, bool)
         m[r0:r1, c0:c1] = merged == root
         parts.append(m)
-    parts = _join_same_hue(parts, srgb_to_linear(srgb), tol)
+    if join_hues:
+        parts = _join_same_hue(parts, srgb_to_linear(srgb), tol)
     if len(parts) < 2:
         return [comp]
     # pieces too small to be an object go to the neighbour they touch most
@@ -386,8 +388,13 @@ def _sharp_outline(mask: np.ndarray, grad: np.ndarray, fg: np.ndarray) -> bool:
     return float(np.percentile(grad[edge], 75)) >= MIN_EDGE_GRADIENT
 
 
-def segment_instances(srgb: np.ndarray, fg: np.ndarray, bg: Background | None = None) -> list[Region]:
-    """Object instances from the foreground mask, largest first."""
+def segment_instances(srgb: np.ndarray, fg: np.ndarray, bg: Background | None = None,
+                      join_hues: bool = True) -> list[Region]:
+    """Object instances from the foreground mask, largest first.
+
+    ``join_hues=False`` keeps touching parts of one hue apart: in a cut-out they are the parts of one object
+    (a bulldozer's shovel above its body), which primitives draw better one by one.
+    """
     h, w = fg.shape
     min_size = max(10, int(0.001 * h * w))
     comps = measure.label(fg, connectivity=1)
@@ -408,7 +415,7 @@ def segment_instances(srgb: np.ndarray, fg: np.ndarray, bg: Background | None = 
         if comp.sum() < min_size:
             continue
         pieces = []
-        for part in _split_by_colour(srgb, comp, min_size):
+        for part in _split_by_colour(srgb, comp, min_size, join_hues=join_hues):
             for sub in _split_by_shape(part, min_size):
                 cut = split_by_concavity(sub, min_size, shadow_like, distinct)
                 pieces.extend(c for c in cut if c.sum() >= min_size)
