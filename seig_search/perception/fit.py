@@ -246,12 +246,13 @@ def fit_shape(cam: PinholeCamera, target: OutlineTarget, shape: str, init: tuple
 
 
 def fit_region(cam: PinholeCamera, region: Region, occluders: np.ndarray | None,
-               shapes: tuple[str, ...] = FIT_SHAPES) -> list[Fit]:
+               shapes: tuple[str, ...] = FIT_SHAPES, max_evals: int = 140,
+               yaw_starts: tuple[float, ...] = (10.0, 55.0)) -> list[Fit]:
     """Fits of every shape to a region, best (lowest cost) first; empty if the region is off the ground."""
     init = initial_placement(cam, region)
     if init is None:
         return []
     target = OutlineTarget(region, occluders)
-    fits = [fit_shape(cam, target, s, init) for s in shapes]
+    fits = [fit_shape(cam, target, s, init, max_evals, yaw_starts) for s in shapes]
     fits.sort(key=lambda f: f.cost)
     return fits
