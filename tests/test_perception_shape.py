@@ -140,7 +140,8 @@ def _shaded_image(shape: str, yaw_deg: float = 30.0, width: float = 1.0):
     return cam, srgb, _region(hit.reshape(SIZE, SIZE))
 
 
-@pytest.mark.parametrize("shape, other", [("sphere", "cube"), ("cube", "sphere"), ("sphere", "cylinder")])
+@pytest.mark.parametrize("shape, other", [("sphere", "cube"), ("cube", "sphere"), ("sphere", "cylinder"),
+                                          ("cube", "cylinder"), ("cylinder", "cube")])
 def test_normal_shading_prefers_the_true_shape(shape, other):
     """Brightness as a smooth function of the fitted surface's normal is explained best by the true primitive."""
     from seig_search.perception.shading import normal_shading_residual
