@@ -140,7 +140,8 @@ def _shaded_image(shape: str, yaw_deg: float = 30.0, width: float = 1.0):
     return cam, srgb, _region(hit.reshape(SIZE, SIZE))
 
 
-@pytest.mark.parametrize("shape, other", [("sphere", "cube"), ("cube", "sphere"), ("sphere", "cylinder")])
+@pytest.mark.parametrize("shape, other", [("sphere", "cube"), ("cube", "sphere"), ("sphere", "cylinder"),
+                                          ("cube", "cylinder"), ("cylinder", "cube")])
 def test_normal_shading_prefers_the_true_shape(shape, other):
     """Brightness as a smooth function of the fitted surface's normal is explained best by the true primitive."""
     from seig_search.perception.shading import normal_shading_residual
@@ -151,3 +152,42 @@ def test_normal_shading_prefers_the_true_shape(shape, other):
     alt = normal_shading_residual(srgb, cam, fits[other], region.mask)
     assert own is not None and alt is not None
     assert own < alt, (own, alt)
+
+
+def _shaded_scene(pitch_deg: float, lens_mm: float, n_size: int = 128):
+    """Lambertian boxes and cylinders under a sun, rendered from their exact normals, with their masks."""
+    from render_pool.color import linear_to_srgb
+    from seig_search.perception.fit import Fit
+    from seig_search.perception.shading import surface_normals
+
+    cam = PinholeCamera.from_pitch(pitch_deg, 7.0, lens_mm, n_size, n_size)
+    rows, cols = np.mgrid[0:n_size, 0:n_size]
+    sun = np.array([-0.5, -0.4, 0.77])
+    sun /= np.linalg.norm(sun)
+    lin = np.full((n_size * n_size, 3), 0.2)
+    regions, fg = [], np.zeros((n_size, n_size), bool)
+    for (x, y), shape, yaw in zip([(-2.0, 1.2), (2.0, -1.0), (0.2, 0.0), (-1.5, -2.0)],
+                                  ["cube", "cylinder", "cube", "cylinder"], [20.0, 0.0, 65.0, 0.0]):
+        normals, hit = surface_normals(cam, Fit(shape, 0.0, x, y, 1.4, 1.4, yaw), rows.ravel(), cols.ravel())
+        lin[hit] = (0.6 * np.clip(normals[hit] @ sun, 0.0, None) + 0.1)[:, None] * np.array([0.2, 0.3, 0.7])
+        m = hit.reshape(n_size, n_size) & ~fg
+        regions.append(_region(m))
+        fg |= m
+    srgb = np.clip(linear_to_srgb(lin.reshape(n_size, n_size, 3)), 0.0, 1.0).astype(np.float32)
+    return srgb, regions, fg
+
+
+@pytest.mark.parametrize("pitch_deg", [42.0, 20.0])
+def test_top_face_shading_moves_pitch_towards_the_truth(pitch_deg):
+    """Where flat tops meet the sides tells the view's elevation: from a prior pitch 12 degrees off, the
+    shading of boxes and cylinders re-fitted at other pitches pulls the estimate most of the way back."""
+    from seig_search.perception.camera import PitchPosterior, camera_estimate
+    from seig_search.perception.pitch_shading import refine_pitch
+
+    srgb, regions, fg = _shaded_scene(pitch_deg, 40.0)
+    pitches = np.linspace(8.0, 75.0, 269)
+    post = PitchPosterior(pitches, 0.5 * ((pitches - 30.0) / 10.0) ** 2, np.full_like(pitches, 40.0), "prior")
+    start = camera_estimate(30.0, 1.0, 40.0, "prior", 128, 128)
+    est = refine_pitch(srgb, fg, regions, start, post, 128, 128)
+    assert abs(est.pitch_deg - pitch_deg) < 5.0, est
+    assert est.source == "prior"

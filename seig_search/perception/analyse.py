@@ -13,6 +13,7 @@ from seig_search.perception.colorspace import srgb_to_linear
 from seig_search.perception.lighting import estimate_light
 from seig_search.perception.material import estimate_appearance
 from seig_search.perception.parts import cutout_parts, drawable
+from seig_search.perception.pitch_shading import refine_pitch
 from seig_search.perception.place import place_objects
 from seig_search.perception.segment import foreground_mask, segment_instances
 from seig_search.perception.types import Background, ObjectEstimate, SceneEstimate, ShapeGuess
@@ -64,7 +65,10 @@ def analyse(srgb: np.ndarray, alpha: np.ndarray | None = None, pitch_deg: float 
     notes: list[str] = []
     if not regions:
         notes.append("no foreground object found; the program has ground, camera and light only")
-    camera = cam_mod.initial_camera(bg, w, h, regions=regions, occluders=fg)
+    post = cam_mod.camera_posterior(bg, w, h, regions=regions, occluders=fg)
+    camera = cam_mod.camera_from_posterior(post, cam_mod.PRIOR_LENS_MM, w, h)
+    if pitch_deg is None and regions:
+        camera = refine_pitch(srgb, fg, regions, camera, post, w, h)
     if pitch_deg is not None:
         camera = cam_mod.camera_estimate(float(pitch_deg), camera.height, camera.lens, "hypothesis", w, h)
     light = estimate_light(srgb, bg, regions, cam_mod.pinhole(camera, w, h))

@@ -8,6 +8,7 @@ A single image fixes the camera only up to scale; the scale is set afterwards fr
 from __future__ import annotations
 
 import math
+from dataclasses import dataclass
 
 import numpy as np
 
@@ -37,14 +38,41 @@ def initial_camera(bg: Background, width: int, height: int, lens_mm: float = PRI
     probable (pitch, lens) under both and the priors: with both cues the lens is measured, with one cue the
     priors share the correction, with none they are the answer.
     """
+    return camera_from_posterior(camera_posterior(bg, width, height, lens_mm, regions, occluders), lens_mm,
+                                 width, height)
+
+
+def camera_from_posterior(post: "PitchPosterior", lens_mm: float, width: int, height: int) -> CameraEstimate:
+    """The most probable camera (the priors themselves when no cue was seen)."""
+    if post.source == "prior":
+        return camera_estimate(PRIOR_PITCH_DEG, UNIT_HEIGHT, lens_mm, "prior", width, height)
+    i = int(np.argmin(post.nll))
+    return camera_estimate(float(post.pitches[i]), UNIT_HEIGHT, float(post.lenses[i]), post.source, width, height)
+
+
+@dataclass
+class PitchPosterior:
+    """The camera's negative log-posterior as a function of pitch, with the most probable lens at each pitch."""
+
+    pitches: np.ndarray  # degrees, increasing
+    nll: np.ndarray  # minimum over the lens at each pitch
+    lenses: np.ndarray  # mm, the argmin lens at each pitch
+    source: str  # "horizon", "cues" or "prior"
+
+    def at(self, pitch: float) -> tuple[float, float]:
+        """(nll, lens) at ``pitch`` (linear interpolation on the grid)."""
+        return (float(np.interp(pitch, self.pitches, self.nll)), float(np.interp(pitch, self.pitches, self.lenses)))
+
+
+def camera_posterior(bg: Background, width: int, height: int, lens_mm: float = PRIOR_LENS_MM, regions=None,
+                     occluders: np.ndarray | None = None) -> PitchPosterior:
+    """The pitch posterior under the horizon and vertical-edge cues (see ``initial_camera``)."""
     horizon_row = bg.horizon_row if bg.horizon_row is not None and bg.ground_srgb is not None else None
     vvp = None
     if regions:
         vvp = vertical_vanishing_nll(vertical_edges(regions, occluders, width, height), width, height)
-    if horizon_row is None and vvp is None:
-        return camera_estimate(PRIOR_PITCH_DEG, UNIT_HEIGHT, lens_mm, "prior", width, height)
-    pitch, lens = _map_camera(horizon_row, vvp, lens_mm, width, height)
-    return camera_estimate(pitch, UNIT_HEIGHT, lens, "horizon" if horizon_row is not None else "cues", width, height)
+    source = "horizon" if horizon_row is not None else ("cues" if vvp is not None else "prior")
+    return _posterior(horizon_row, vvp, lens_mm, width, height, source)
 
 
 PRIOR_PITCH_SIGMA_DEG = 10.0
@@ -52,8 +80,8 @@ PRIOR_LOG_LENS_SIGMA = 0.2  # about +-20 % in focal length
 HORIZON_SIGMA_DEG = 2.0
 
 
-def _map_camera(horizon_row: float | None, vvp, lens_prior: float,
-                width: int, height: int) -> tuple[float, float]:
+def _posterior(horizon_row: float | None, vvp, lens_prior: float, width: int, height: int,
+               source: str) -> PitchPosterior:
     pitches = np.linspace(PITCH_RANGE_DEG[0], PITCH_RANGE_DEG[1], 269)
     lenses = np.exp(np.linspace(math.log(14.0), math.log(200.0), 241))
     pp, ll = np.meshgrid(pitches, lenses, indexing="ij")
@@ -66,8 +94,9 @@ def _map_camera(horizon_row: float | None, vvp, lens_prior: float,
         nll = nll + 0.5 * ((pp - PRIOR_PITCH_DEG) / PRIOR_PITCH_SIGMA_DEG) ** 2
     if vvp is not None:
         nll = nll + vvp(f / np.tan(np.radians(pp)))
-    i = np.unravel_index(int(np.argmin(nll)), nll.shape)
-    return float(pp[i]), float(ll[i])
+    j = np.argmin(nll, axis=1)
+    best = nll[np.arange(len(pitches)), j]
+    return PitchPosterior(pitches, best - best.min(), lenses[j], source)
 
 
 def camera_estimate(pitch: float, cam_height: float, lens: float, source: str, width: int, height: int) -> CameraEstimate:

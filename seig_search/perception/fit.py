@@ -248,7 +248,8 @@ def fit_shape(cam: PinholeCamera, target: OutlineTarget, shape: str, init: tuple
 
 
 def fit_region(cam: PinholeCamera, region: Region, occluders: np.ndarray | None,
-               shapes: tuple[str, ...] = FIT_SHAPES, free_aspect: bool = False) -> list[Fit]:
+               shapes: tuple[str, ...] = FIT_SHAPES, max_evals: int = 140,
+               yaw_starts: tuple[float, ...] = (10.0, 55.0), free_aspect: bool = False) -> list[Fit]:
     """Fits of every shape to a region, best (lowest cost) first; empty if the region is off the ground.
 
     ``free_aspect``: parts of a cut-out object (a microphone's body, a lamp's pole) are often far from
@@ -260,6 +261,6 @@ def fit_region(cam: PinholeCamera, region: Region, occluders: np.ndarray | None,
     target = OutlineTarget(region, occluders)
     kwargs = {"aspect_prior": FREE_ASPECT_PRIOR_WEIGHT,
               "aspect0": float(np.clip(region.height / max(region.width, 1), 0.2, 5.0))} if free_aspect else {}
-    fits = [fit_shape(cam, target, s, init, **kwargs) for s in shapes]
+    fits = [fit_shape(cam, target, s, init, max_evals, yaw_starts, **kwargs) for s in shapes]
     fits.sort(key=lambda f: f.cost)
     return fits
