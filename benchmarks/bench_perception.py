@@ -93,7 +93,7 @@ def _render(specs, size, samples, cache: Path) -> list[dict]:
         jobs = [RenderJob(program=render_program(spec), settings=settings, job_id=key) for _, key, spec in todo]
         with RenderPool(num_workers=2) as pool:
             results = pool.render(jobs)
-        for (i, key, _), r in zip(todo, results):
+        for (i, key, spec), r in zip(todo, results):  # each file keeps its own scene's spec as its cache tag
             if not r.ok:
                 raise RuntimeError(f"render of {key} failed: {r.failure}")
             d = {"srgb": r.srgb().astype(np.float32), "index": r.index.astype(np.int32), "summary": r.summary}
