@@ -22,6 +22,11 @@ from skimage import measure
 from seig_search.perception.geometry import PinholeCamera
 from seig_search.perception.types import Region
 
+try:  # the bare Qhull run that ConvexHull wraps: the same vertices, without the facet arrays it builds too
+    from scipy.spatial._qhull import _Qhull
+except ImportError:  # a scipy without it: the public class gives the same result, a little slower
+    _Qhull = None
+
 FIT_SHAPES: tuple[str, ...] = ("cube", "sphere", "cylinder", "cone", "torus", "plane")
 ASPECT_PRIOR_WEIGHT = 0.15  # pull height/width towards 1 (in log space): CLEVR-like primitives are not squashed
 FREE_ASPECT_PRIOR_WEIGHT = 0.01  # the same for parts of a cut-out object, which can be tall or flat
@@ -131,29 +136,36 @@ class OutlineTarget:
 
     def cost(self, poly: np.ndarray) -> float:
         """Truncated symmetric chamfer RMS (pixels) between a closed polygon (rows, cols) and the outline."""
-        samples = _sample_polygon(poly, step=0.75)
+        seg_vec = np.concatenate((poly[1:], poly[:1])) - poly  # edge i runs from vertex i to vertex i + 1
+        samples = _sample_polygon(poly, seg_vec, step=0.75)
         h, w = self.shape
         ri, ci = samples[:, 0] - 0.5, samples[:, 1] - 0.5
         inb = (ri >= 0) & (ri <= h - 1) & (ci >= 0) & (ci <= w - 1)
-        d_pred = np.full(len(samples), self.trunc, dtype=float)
-        if inb.any():
-            d = ndi.map_coordinates(self.dist, [ri[inb], ci[inb]], order=1, mode="nearest")
-            hid = self.hidden[ri[inb].round().astype(int), ci[inb].round().astype(int)]
-            d_pred[inb] = np.where(hid, 0.0, np.minimum(d, self.trunc))
-        a = float(np.mean(d_pred**2))
+        if inb.all():  # the usual case: no masked copies
+            d = ndi.map_coordinates(self.dist, [ri, ci], order=1, mode="nearest")
+            hid = self.hidden[ri.round().astype(int), ci.round().astype(int)]
+            d_pred = np.where(hid, 0.0, np.minimum(d, self.trunc)).astype(float)
+        else:
+            d_pred = np.full(len(samples), self.trunc, dtype=float)
+            if inb.any():
+                d = ndi.map_coordinates(self.dist, [ri[inb], ci[inb]], order=1, mode="nearest")
+                hid = self.hidden[ri[inb].round().astype(int), ci[inb].round().astype(int)]
+                d_pred[inb] = np.where(hid, 0.0, np.minimum(d, self.trunc))
+        sq = d_pred**2
+        a = float(sq.sum() / sq.size)  # np.mean's arithmetic without its overhead
         if len(self.points):
-            d_obs = _point_polygon_distance(self.points, poly)
-            b = float(np.mean(np.minimum(d_obs, self.trunc) ** 2))
+            d_obs = np.minimum(_point_polygon_distance(self.points, poly, seg_vec), self.trunc) ** 2
+            b = float(d_obs.sum() / d_obs.size)
         else:
             b = a
         return math.sqrt(0.5 * (a + b))
 
 
-def _point_polygon_distance(points: np.ndarray, poly: np.ndarray) -> np.ndarray:
-    """Distance from each point to the closed polygon's outline."""
+def _point_polygon_distance(points: np.ndarray, poly: np.ndarray, seg_vec: np.ndarray) -> np.ndarray:
+    """Distance from each point to the closed polygon's outline (``seg_vec``: its edge vectors)."""
     # per coordinate rather than (N, M, 2) arrays summed over the last axis: the same arithmetic, fewer passes
     px, py = poly[:, 0], poly[:, 1]
-    sx, sy = np.roll(px, -1) - px, np.roll(py, -1) - py
+    sx, sy = seg_vec[:, 0], seg_vec[:, 1]
     ax, ay = points[:, 0:1], points[:, 1:2]
     dx, dy = ax - px, ay - py
     t = np.clip((dx * sx + dy * sy) / np.maximum(sx * sx + sy * sy, 1e-12), 0.0, 1.0)
@@ -161,9 +173,8 @@ def _point_polygon_distance(points: np.ndarray, poly: np.ndarray) -> np.ndarray:
     return np.sqrt(ex * ex + ey * ey).min(axis=1)
 
 
-def _sample_polygon(poly: np.ndarray, step: float) -> np.ndarray:
-    """Points every ~``step`` pixels along the closed polygon."""
-    seg_vec = np.concatenate((poly[1:], poly[:1])) - poly
+def _sample_polygon(poly: np.ndarray, seg_vec: np.ndarray, step: float) -> np.ndarray:
+    """Points every ~``step`` pixels along the closed polygon with edge vectors ``seg_vec``."""
     seg = np.sqrt(seg_vec[:, 0] * seg_vec[:, 0] + seg_vec[:, 1] * seg_vec[:, 1])
     k = np.maximum(1, np.ceil(seg / step).astype(int))
     edge = np.repeat(np.arange(len(poly)), k)
@@ -198,10 +209,21 @@ def silhouette(cam: PinholeCamera, shape: str, x, y, width, height, yaw_deg) -> 
     if img is None:
         return None
     try:
-        hull = ConvexHull(img)
+        return img[_hull_vertices(img)]
     except (QhullError, ValueError):
         return None
-    return img[hull.vertices]
+
+
+def _hull_vertices(img: np.ndarray) -> np.ndarray:
+    """Indices of the convex hull's vertices in counterclockwise order, as ``ConvexHull(img).vertices``."""
+    if _Qhull is None:
+        return ConvexHull(img).vertices
+    qhull = _Qhull(b"i", img, b"", required_options=b"Qt")  # ConvexHull's own call for 2-D points
+    try:
+        qhull.triangulate()
+        return qhull.get_extremes_2d()
+    finally:
+        qhull.close()
 
 
 def initial_placement(cam: PinholeCamera, region: Region) -> tuple[float, float, float] | None:
