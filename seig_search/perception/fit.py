@@ -22,6 +22,11 @@ from skimage import measure
 from seig_search.perception.geometry import PinholeCamera
 from seig_search.perception.types import Region
 
+try:  # the bare Qhull run that ConvexHull wraps: the same vertices, without the facet arrays it builds too
+    from scipy.spatial._qhull import _Qhull
+except ImportError:  # a scipy without it: the public class gives the same result, a little slower
+    _Qhull = None
+
 FIT_SHAPES: tuple[str, ...] = ("cube", "sphere", "cylinder", "cone", "torus", "plane")
 ASPECT_PRIOR_WEIGHT = 0.15  # pull height/width towards 1 (in log space): CLEVR-like primitives are not squashed
 FREE_ASPECT_PRIOR_WEIGHT = 0.01  # the same for parts of a cut-out object, which can be tall or flat
@@ -38,6 +43,15 @@ def _fib_sphere(n: int) -> np.ndarray:
 def _ring(n: int) -> np.ndarray:
     t = np.linspace(0, 2 * math.pi, n, endpoint=False)
     return np.stack([np.cos(t), np.sin(t)], axis=1)
+
+
+@lru_cache(maxsize=None)
+def _torus_angles() -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """cos/sin of the torus grid's ring (u) and tube (v) angles, raveled: they do not depend on the aspect."""
+    u = np.linspace(0, 2 * math.pi, 32, endpoint=False)
+    v = np.linspace(0, 2 * math.pi, 12, endpoint=False)
+    uu, vv = np.meshgrid(u, v)
+    return np.cos(uu).ravel(), np.sin(uu).ravel(), np.cos(vv).ravel(), np.sin(vv).ravel()
 
 
 @lru_cache(maxsize=None)
@@ -68,13 +82,11 @@ def _unit_points(shape: str, aspect: float = 1.0) -> np.ndarray:
         # tube radius r and ring radius R with 2(R + r) = 1 (width) and 2r = aspect (height, relative)
         r = min(0.5 * aspect, 0.45)
         big = 0.5 - r
-        u = np.linspace(0, 2 * math.pi, 32, endpoint=False)
-        v = np.linspace(0, 2 * math.pi, 12, endpoint=False)
-        uu, vv = np.meshgrid(u, v)
-        x = (big + r * np.cos(vv)) * np.cos(uu)
-        y = (big + r * np.cos(vv)) * np.sin(uu)
-        z = r * np.sin(vv) / max(2 * r, 1e-6) + 0.5  # normalised to [0, 1] in height
-        return np.stack([x.ravel(), y.ravel(), z.ravel()], axis=1)
+        cu, su, cv, sv = _torus_angles()
+        x = (big + r * cv) * cu
+        y = (big + r * cv) * su
+        z = r * sv / max(2 * r, 1e-6) + 0.5  # normalised to [0, 1] in height
+        return np.stack([x, y, z], axis=1)
     raise ValueError(f"unknown shape {shape!r}")
 
 
@@ -124,44 +136,65 @@ class OutlineTarget:
 
     def cost(self, poly: np.ndarray) -> float:
         """Truncated symmetric chamfer RMS (pixels) between a closed polygon (rows, cols) and the outline."""
-        samples = _sample_polygon(poly, step=0.75)
+        seg_vec = np.concatenate((poly[1:], poly[:1])) - poly  # edge i runs from vertex i to vertex i + 1
+        samples = _sample_polygon(poly, seg_vec, step=0.75)
         h, w = self.shape
         ri, ci = samples[:, 0] - 0.5, samples[:, 1] - 0.5
         inb = (ri >= 0) & (ri <= h - 1) & (ci >= 0) & (ci <= w - 1)
-        d_pred = np.full(len(samples), self.trunc, dtype=float)
-        if inb.any():
-            d = ndi.map_coordinates(self.dist, [ri[inb], ci[inb]], order=1, mode="nearest")
-            hid = self.hidden[ri[inb].round().astype(int), ci[inb].round().astype(int)]
-            d_pred[inb] = np.where(hid, 0.0, np.minimum(d, self.trunc))
-        a = float(np.mean(d_pred**2))
+        if inb.all():  # the usual case: no masked copies
+            d = ndi.map_coordinates(self.dist, [ri, ci], order=1, mode="nearest")
+            hid = self.hidden[ri.round().astype(int), ci.round().astype(int)]
+            d_pred = np.where(hid, 0.0, np.minimum(d, self.trunc)).astype(float)
+        else:
+            d_pred = np.full(len(samples), self.trunc, dtype=float)
+            if inb.any():
+                d = ndi.map_coordinates(self.dist, [ri[inb], ci[inb]], order=1, mode="nearest")
+                hid = self.hidden[ri[inb].round().astype(int), ci[inb].round().astype(int)]
+                d_pred[inb] = np.where(hid, 0.0, np.minimum(d, self.trunc))
+        sq = d_pred**2
+        a = float(sq.sum() / sq.size)  # np.mean's arithmetic without its overhead
         if len(self.points):
-            d_obs = _point_polygon_distance(self.points, poly)
-            b = float(np.mean(np.minimum(d_obs, self.trunc) ** 2))
+            d_obs = np.minimum(_point_polygon_distance(self.points, poly, seg_vec), self.trunc) ** 2
+            b = float(d_obs.sum() / d_obs.size)
         else:
             b = a
         return math.sqrt(0.5 * (a + b))
 
 
-def _point_polygon_distance(points: np.ndarray, poly: np.ndarray) -> np.ndarray:
-    """Distance from each point to the closed polygon's outline."""
-    p = poly[None, :, :]
-    q = np.roll(poly, -1, axis=0)[None, :, :]
-    x = points[:, None, :]
-    seg = q - p
-    t = np.clip(((x - p) * seg).sum(-1) / np.maximum((seg * seg).sum(-1), 1e-12), 0.0, 1.0)
-    nearest = p + t[..., None] * seg
-    return np.sqrt(((x - nearest) ** 2).sum(-1)).min(axis=1)
+def _point_polygon_distance(points: np.ndarray, poly: np.ndarray, seg_vec: np.ndarray) -> np.ndarray:
+    """Distance from each point to the closed polygon's outline (``seg_vec``: its edge vectors)."""
+    # per coordinate rather than (N, M, 2) arrays summed over the last axis: the same arithmetic, fewer passes
+    px, py = poly[:, 0], poly[:, 1]
+    sx, sy = seg_vec[:, 0], seg_vec[:, 1]
+    ax, ay = points[:, 0:1], points[:, 1:2]
+    dx, dy = ax - px, ay - py
+    t = np.clip((dx * sx + dy * sy) / np.maximum(sx * sx + sy * sy, 1e-12), 0.0, 1.0)
+    ex, ey = ax - (px + t * sx), ay - (py + t * sy)
+    return np.sqrt(ex * ex + ey * ey).min(axis=1)
 
 
-def _sample_polygon(poly: np.ndarray, step: float) -> np.ndarray:
-    """Points every ~``step`` pixels along the closed polygon."""
-    nxt = np.roll(poly, -1, axis=0)
-    seg = np.linalg.norm(nxt - poly, axis=1)
+def _sample_polygon(poly: np.ndarray, seg_vec: np.ndarray, step: float) -> np.ndarray:
+    """Points every ~``step`` pixels along the closed polygon with edge vectors ``seg_vec``."""
+    seg = np.sqrt(seg_vec[:, 0] * seg_vec[:, 0] + seg_vec[:, 1] * seg_vec[:, 1])
     k = np.maximum(1, np.ceil(seg / step).astype(int))
     edge = np.repeat(np.arange(len(poly)), k)
-    offs = np.arange(k.sum()) - np.repeat(np.cumsum(k) - k, k)
-    t = (offs / np.repeat(k, k))[:, None]
-    return poly[edge] + (nxt[edge] - poly[edge]) * t
+    offs = np.arange(len(edge)) - (np.cumsum(k) - k)[edge]
+    t = (offs / k[edge])[:, None]
+    return poly[edge] + seg_vec[edge] * t
+
+
+def _project(cam: PinholeCamera, pts: np.ndarray) -> np.ndarray | None:
+    """``cam.project`` for points that must all lie in front of the camera (None otherwise), without its overhead."""
+    p = pts - cam.location
+    z = p @ cam.forward
+    if not (z > 1e-9).all():
+        return None
+    x = p @ cam.right
+    y = p @ cam.up
+    img = np.empty((len(p), 2))
+    img[:, 0] = cam.height / 2.0 - cam.f * y / z
+    img[:, 1] = cam.width / 2.0 + cam.f * x / z
+    return img
 
 
 def silhouette(cam: PinholeCamera, shape: str, x, y, width, height, yaw_deg) -> np.ndarray | None:
@@ -172,14 +205,25 @@ def silhouette(cam: PinholeCamera, shape: str, x, y, width, height, yaw_deg) -> 
     pts = pts * np.array([width, width, h])
     c, s = math.cos(math.radians(yaw_deg)), math.sin(math.radians(yaw_deg))
     pts = pts @ np.array([[c, s, 0.0], [-s, c, 0.0], [0.0, 0.0, 1.0]]) + np.array([x, y, 0.0])
-    img = cam.project(pts)
-    if np.isnan(img).any():
+    img = _project(cam, pts)
+    if img is None:
         return None
     try:
-        hull = ConvexHull(img)
+        return img[_hull_vertices(img)]
     except (QhullError, ValueError):
         return None
-    return img[hull.vertices]
+
+
+def _hull_vertices(img: np.ndarray) -> np.ndarray:
+    """Indices of the convex hull's vertices in counterclockwise order, as ``ConvexHull(img).vertices``."""
+    if _Qhull is None:
+        return ConvexHull(img).vertices
+    qhull = _Qhull(b"i", img, b"", required_options=b"Qt")  # ConvexHull's own call for 2-D points
+    try:
+        qhull.triangulate()
+        return qhull.get_extremes_2d()
+    finally:
+        qhull.close()
 
 
 def initial_placement(cam: PinholeCamera, region: Region) -> tuple[float, float, float] | None:
@@ -212,11 +256,12 @@ def fit_shape(cam: PinholeCamera, target: OutlineTarget, shape: str, init: tuple
         p0 = [x0 / w0, y0 / w0, 0.0] + ([math.log(aspect0)] if has_aspect else []) + ([yaw0 / 30.0] if has_yaw else [])
 
         def unpack(p):
-            x, y, lw = p[0] * w0, p[1] * w0, w0 * math.exp(float(np.clip(p[2], -3, 3)))
+            # min/max on floats: np.clip on scalars costs more than the rest of unpacking
+            x, y, lw = p[0] * w0, p[1] * w0, w0 * math.exp(min(max(float(p[2]), -3.0), 3.0))
             i = 3
             aspect = 1.0
             if has_aspect:
-                aspect = math.exp(float(np.clip(p[i], -2.5, 2.5)))
+                aspect = math.exp(min(max(float(p[i]), -2.5), 2.5))
                 i += 1
             yaw = float(p[i]) * 30.0 if has_yaw else 0.0
             if shape == "torus":
