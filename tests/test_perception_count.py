@@ -107,7 +107,7 @@ def test_a_shadow_blob_no_object_touches_is_an_object():
 
 
 def test_touching_colour_parts_of_one_hue_join():
-    from seig_search.perception.segment import _join_same_hue
+    from seig_search.perception.colour_parts import join_same_hue
 
     shape = (32, 32)
     lin3 = np.zeros(shape + (3,), np.float32)
@@ -116,9 +116,9 @@ def test_touching_colour_parts_of_one_hue_join():
     right = ~left
     lin3[left] = (0.5, 0.05, 0.04)  # a lit red face
     lin3[right] = (0.05, 0.005, 0.004)  # the same red in shade
-    assert len(_join_same_hue([left, right], lin3, 18.0)) == 1
+    assert len(join_same_hue([left, right], lin3, 18.0)) == 1
     lin3[right] = (0.04, 0.05, 0.5)  # a blue neighbour
-    assert len(_join_same_hue([left, right], lin3, 18.0)) == 2
+    assert len(join_same_hue([left, right], lin3, 18.0)) == 2
 
 
 def test_a_top_face_as_wide_as_the_side_below_is_no_second_object():

@@ -135,11 +135,11 @@ def test_a_stacked_cutout_is_one_assembly_at_one_depth():
 
 def test_a_cutout_keeps_one_hue_parts_apart(monkeypatch):
     # one-hue parts of a cut-out are the parts of one object (a shovel above a body): the join is not asked
-    from seig_search.perception import segment
+    from seig_search.perception import colour_parts
 
     calls = []
-    real = segment._join_same_hue
-    monkeypatch.setattr(segment, "_join_same_hue", lambda parts, *a: calls.append(len(parts)) or real(parts, *a))
+    real = colour_parts.join_same_hue
+    monkeypatch.setattr(colour_parts, "join_same_hue", lambda parts, *a: calls.append(len(parts)) or real(parts, *a))
     h = w = 64
     srgb = np.ones((h, w, 3), np.float32)
     srgb[10:30, 20:44] = (0.95, 0.8, 0.1)

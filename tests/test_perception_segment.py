@@ -80,16 +80,16 @@ def _red_and_grey(shaded: bool) -> tuple[np.ndarray, np.ndarray]:
 
 
 def test_a_shaded_grey_part_is_an_object_a_flat_grey_part_is_not():
-    from seig_search.perception.segment import _split_by_colour
+    from seig_search.perception.colour_parts import split_by_colour
 
     srgb, comp = _red_and_grey(shaded=True)
-    assert len(_split_by_colour(srgb, comp, 10)) == 2
+    assert len(split_by_colour(srgb, comp, 10)) == 2
     srgb, comp = _red_and_grey(shaded=False)  # flat: a shadow's level, no shading of its own
-    assert len(_split_by_colour(srgb, comp, 10)) == 1
+    assert len(split_by_colour(srgb, comp, 10)) == 1
 
 
 def test_a_small_part_of_another_hue_beside_a_large_object_is_its_own_object():
-    from seig_search.perception.segment import _split_by_colour
+    from seig_search.perception.colour_parts import split_by_colour
 
     img = np.full((N, N, 3), 0.22)
     big = np.zeros((N, N), bool)
@@ -100,7 +100,7 @@ def test_a_small_part_of_another_hue_beside_a_large_object_is_its_own_object():
     img[small] = (0.03, 0.06, 0.5)
     rng = np.random.default_rng(4)
     img = np.clip(img * (1.0 + 0.02 * rng.standard_normal(img.shape)), 0.0, 1.0)
-    parts = _split_by_colour(linear_to_srgb(img).astype(np.float32), big | small, 10)
+    parts = split_by_colour(linear_to_srgb(img).astype(np.float32), big | small, 10)
     assert len(parts) == 2
     blue = max(parts, key=lambda p: (p & small).sum())
     assert (blue & small).sum() > 0.8 * small.sum() and (blue & big).sum() < 0.1 * small.sum()
@@ -193,7 +193,7 @@ def test_no_cut_leaves_a_piece_that_looks_like_a_cast_shadow():
 def test_a_sliver_of_another_colour_peeking_out_behind_an_object_is_cut_off():
     """A large cyan box with a small dark red cylinder top showing above it: one blob, two objects."""
     from seig_search.perception.concavity import split_by_concavity
-    from seig_search.perception.segment import _distinct_hues
+    from seig_search.perception.colour_parts import distinct_hues
 
     box = np.zeros((N, N), bool)
     box[40:80, 24:64] = True  # 1600 px
@@ -203,13 +203,13 @@ def test_a_sliver_of_another_colour_peeking_out_behind_an_object_is_cut_off():
     img[box] = (0.05, 0.45, 0.45)
     img[top] = (0.15, 0.01, 0.01)
     lin3 = img
-    parts = split_by_concavity(box | top, 10, distinct=lambda a, b: _distinct_hues(lin3, a, b))
+    parts = split_by_concavity(box | top, 10, distinct=lambda a, b: distinct_hues(lin3, a, b))
     assert len(parts) == 2
     red = min(parts, key=lambda p: p.sum())
     assert (red & top).sum() > 0.7 * top.sum() and (red & box).sum() < 0.2 * top.sum()
     # the same outline in one colour stays whole: a sliver of the same hue may be a ragged edge
     img[top] = (0.05, 0.45, 0.45)
-    assert len(split_by_concavity(box | top, 10, distinct=lambda a, b: _distinct_hues(img, a, b))) == 1
+    assert len(split_by_concavity(box | top, 10, distinct=lambda a, b: distinct_hues(img, a, b))) == 1
 
 
 def _dark_disc_beside_red_box(highlight: bool):

@@ -7,23 +7,16 @@ usually look.
 
 from __future__ import annotations
 
-import math
-
 import numpy as np
 from scipy import ndimage as ndi
 from skimage import measure, morphology, segmentation
 from skimage.feature import peak_local_max
 
-from seig_search.perception.colorspace import chromaticity, linear_to_srgb, srgb_to_linear, to_lab
+from seig_search.perception.colorspace import chromaticity, srgb_to_linear, to_lab
+from seig_search.perception.colour_parts import distinct_hues, split_by_colour
 from seig_search.perception.concavity import join_slivers, split_by_concavity
 from seig_search.perception.types import Background, Region
 
-GREY_MIN_LEVEL = 0.06  # linear r+g+b: below this a superpixel is dark, not grey
-GREY_MIN_SHARE = 0.25  # a grey group this share of its blob is an object of its own
-GREY_MIN_CV = 0.15  # brightness spread (std / mean over superpixels) of a grey object: faces in light and shade
-MIN_PART_SHARE = 0.08  # a colour part smaller than this share of its blob joins a neighbour (set on dev seeds)
-PART_MIN_IMAGE_SHARE = 0.003  # ... unless it covers this share of the image and differs clearly in hue
-PART_MIN_HUE_GAP = 25.0  # degrees of sRGB hue between such a part and the neighbour it would join
 SHADOW_PIECE_CHROMA = 0.035  # chromaticity distance to the ground within which a dark piece may be a cast shadow
 SHADOW_PIECE_GROUND_SHARE = 0.65  # ... when less of its outline than this borders open ground (set on dev seeds)
 
@@ -65,184 +58,6 @@ def drop_small(mask: np.ndarray, min_size: int) -> np.ndarray:
     keep = sizes >= min_size
     keep[0] = False
     return keep[labels]
-
-
-def _split_by_colour(srgb: np.ndarray, comp: np.ndarray, min_size: int, tol: float = 18.0,
-                     join_hues: bool = True) -> list[np.ndarray]:
-    """Split one connected component where its chromaticity changes.
-
-    SLIC superpixels inside the component are merged greedily by chromaticity (shading-invariant), so faces of
-    one object in light and shade join while differently coloured neighbours stay apart. Superpixels whose
-    chromaticity means little (very dark, or white highlights) join the neighbour they touch most.
-    """
-    area = int(comp.sum())
-    if area < 3 * min_size:
-        return [comp]
-    from skimage.segmentation import slic
-
-    rows, cols = np.nonzero(comp)
-    r0, r1, c0, c1 = rows.min(), rows.max() + 1, cols.min(), cols.max() + 1
-    sub_mask = comp[r0:r1, c0:c1]
-    sub = srgb[r0:r1, c0:c1]
-    n_seg = int(np.clip(area / 24, 4, 400))
-    labels = slic(sub, n_segments=n_seg, compactness=8.0, mask=sub_mask, start_label=1, channel_axis=-1,
-                  convert2lab=True, enforce_connectivity=True)
-    n = int(labels.max())
-    if n < 2:
-        return [comp]
-    lin = srgb_to_linear(sub)
-    idx = np.arange(1, n + 1)
-    size = ndi.sum(np.ones(labels.shape), labels, idx)
-    mean_lin = np.stack([ndi.mean(lin[..., k], labels, idx) for k in range(3)], axis=1)
-    hue, sat = _hue_sat(linear_to_srgb(mean_lin))  # sRGB hue: perceptually even, separates red from brown
-    # Hue survives shading, metal reflections and ambient tint; saturation and brightness do not. Grey,
-    # dark or highlight superpixels carry no hue and join a neighbour instead.
-    reliable = (sat > 0.3) & (mean_lin.sum(axis=1) > 0.02)
-    adj = _adjacency(labels, n)
-    parent = list(range(n + 1))
-
-    def find(a):
-        while parent[a] != a:
-            parent[a] = parent[parent[a]]
-            a = parent[a]
-        return a
-
-    unit = np.stack([np.cos(np.radians(hue)), np.sin(np.radians(hue))], axis=1)
-    cw = {i: (unit[i - 1] * size[i - 1], size[i - 1]) for i in idx if reliable[i - 1]}
-    while True:  # greedy average-linkage merge of reliable superpixels by chromaticity
-        best = None
-        for (a, b) in adj:
-            ra, rb = find(a), find(b)
-            if ra == rb or ra not in cw or rb not in cw:
-                continue
-            va, vb = cw[ra][0], cw[rb][0]
-            cosang = float(va @ vb / max(np.linalg.norm(va) * np.linalg.norm(vb), 1e-9))
-            d = math.degrees(math.acos(min(1.0, max(-1.0, cosang))))
-            if d < tol and (best is None or d < best[0]):
-                best = (d, ra, rb)
-        if best is None:
-            break
-        _, ra, rb = best
-        parent[rb] = ra
-        cw[ra] = (cw[ra][0] + cw[rb][0], cw[ra][1] + cw[rb][1])
-        del cw[rb]
-    # A large connected group of grey superpixels (no hue, yet not dark) is a grey object of its own, not a
-    # highlight or shaded side of a coloured neighbour.
-    grey = ~reliable & (mean_lin.sum(axis=1) > GREY_MIN_LEVEL)
-    for (a, b) in adj:
-        if grey[a - 1] and grey[b - 1]:
-            ra, rb = find(a), find(b)
-            if ra != rb:
-                parent[rb] = ra
-    grey_size: dict[int, float] = {}
-    grey_levels: dict[int, list] = {}
-    bright = mean_lin.sum(axis=1)
-    for i in idx:
-        if grey[i - 1]:
-            grey_size[find(i)] = grey_size.get(find(i), 0.0) + size[i - 1]
-            grey_levels.setdefault(find(i), []).append(bright[i - 1])
-    for root, sz in grey_size.items():
-        lv = np.array(grey_levels[root])
-        shaded = lv.size >= 2 and float(np.std(lv) / max(np.mean(lv), 1e-6)) >= GREY_MIN_CV
-        if sz >= max(2 * min_size, GREY_MIN_SHARE * area) and shaded:
-            cw[root] = (np.zeros(2), sz)
-    # unreliable superpixels join the reliable cluster they share the longest border with
-    for _ in range(3):
-        for i in idx:
-            if find(i) in cw:
-                continue
-            touching = [(w, find(j)) for (j, w) in adj.get_neighbours(i) if find(j) in cw]
-            if touching:
-                parent[find(i)] = max(touching)[1]
-    roots = np.array([0] + [find(i) for i in idx])
-    merged = roots[labels]
-    parts = []
-    for root in np.unique(merged[merged > 0]):
-        m = np.zeros(comp.shape, bool)
-        m[r0:r1, c0:c1] = merged == root
-        parts.append(m)
-    if join_hues:
-        parts = _join_same_hue(parts, srgb_to_linear(srgb), tol)
-    if len(parts) < 2:
-        return [comp]
-    # pieces too small to be an object go to the neighbour they touch most
-    need = max(2 * min_size, int(MIN_PART_SHARE * area))
-    big = [p for p in parts if p.sum() >= need]
-    # A part of a clearly different hue that is large for the image (not only for its blob) is an object
-    # peeking out beside or behind a large one, not a tinted patch of it.
-    need_image = max(2 * min_size, int(PART_MIN_IMAGE_SHARE * comp.size))
-    lin_full = None
-    for p in parts:
-        if need_image <= p.sum() < need and big:
-            if lin_full is None:
-                lin_full = srgb_to_linear(srgb)
-            ring = ndi.binary_dilation(p, iterations=1) & ~p
-            touch = [int((ring & q).sum()) for q in big]
-            nb = big[int(np.argmax(touch))]
-            if max(touch) > 0 and _distinct_hues(lin_full, p, nb, tol=PART_MIN_HUE_GAP):
-                big.append(p)
-    if not big:
-        return [comp]
-    marker = np.zeros(comp.shape, int)
-    for i, p in enumerate(big, 1):
-        marker[p] = i
-    _, near = ndi.distance_transform_edt(marker == 0, return_indices=True)
-    filled = marker[near[0], near[1]] * comp
-    return [filled == i for i in range(1, len(big) + 1)]
-
-
-def _join_same_hue(parts: list[np.ndarray], lin3: np.ndarray, tol: float) -> list[np.ndarray]:
-    """Touching colour parts of one hue are one colour: a highlight or a dark band between them kept their
-    superpixels apart, not another object (two touching objects of one colour merge here anyway)."""
-    parts = list(parts)
-    while len(parts) > 1:
-        means = np.stack([lin3[p].mean(axis=0) for p in parts])
-        hue, sat = _hue_sat(linear_to_srgb(means))
-        pair = None
-        for i in range(len(parts)):
-            if sat[i] <= 0.3:
-                continue
-            ring = ndi.binary_dilation(parts[i], iterations=1) & ~parts[i]
-            for j in range(i + 1, len(parts)):
-                d = abs(float(hue[i] - hue[j])) % 360.0
-                if sat[j] > 0.3 and min(d, 360.0 - d) < tol and (ring & parts[j]).any():
-                    pair = (i, j)
-                    break
-            if pair:
-                break
-        if pair is None:
-            break
-        i, j = pair
-        parts[i] = parts[i] | parts[j]
-        del parts[j]
-    return parts
-
-
-def _hue_sat(rgb: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """HSV hue (degrees) and saturation of linear RGB rows."""
-    from skimage.color import rgb2hsv
-
-    hsv = rgb2hsv(np.clip(rgb / np.maximum(rgb.max(axis=1, keepdims=True), 1e-6), 0, 1)[None])[0]
-    return hsv[:, 0] * 360.0, hsv[:, 1]
-
-
-class _Adjacency(dict):
-    """Border lengths between superpixel labels: {(a, b): length} with a < b."""
-
-    def get_neighbours(self, i):
-        return [((b if a == i else a), w) for (a, b), w in self.items() if i in (a, b)]
-
-
-def _adjacency(labels: np.ndarray, n: int) -> _Adjacency:
-    adj = _Adjacency()
-    for a, b in ((labels[:, :-1], labels[:, 1:]), (labels[:-1, :], labels[1:, :])):
-        sel = (a != b) & (a > 0) & (b > 0)
-        pa, pb = np.minimum(a[sel], b[sel]), np.maximum(a[sel], b[sel])
-        keys, counts = np.unique(pa.astype(np.int64) * (n + 1) + pb, return_counts=True)
-        for k, c in zip(keys.tolist(), counts.tolist()):
-            key = (k // (n + 1), k % (n + 1))
-            adj[key] = adj.get(key, 0) + c
-    return adj
 
 
 def _split_by_shape(comp: np.ndarray, min_size: int) -> list[np.ndarray]:
@@ -316,7 +131,7 @@ def _absorb_fragments(parts: list[np.ndarray], srgb: np.ndarray, bg: Background 
         if large:
             continue
         dark = level < 0.5 * float(np.median(lin[keep[best]]))
-        if not dark or _distinct_hues(lin3, small, keep[best]):
+        if not dark or distinct_hues(lin3, small, keep[best]):
             continue  # a darker object of another colour, not the shaded side of this one
         min_size = max(10, int(0.001 * small.size))
         if small.sum() >= 2 * min_size and len(split_by_concavity(small | keep[best], min_size)) > 1:
@@ -354,16 +169,6 @@ def _ground_share(mask: np.ndarray, bg: Background) -> float:
         return 1.0
     open_ground = bg.ground_mask | bg.shadow_mask if bg.shadow_mask is not None else bg.ground_mask
     return float((ring & open_ground).sum() / ring.sum())
-
-
-def _distinct_hues(lin3: np.ndarray, a: np.ndarray, b: np.ndarray, tol: float = 40.0) -> bool:
-    """Both regions clearly coloured (saturated) and of different hues."""
-    means = np.stack([lin3[a].mean(axis=0), lin3[b].mean(axis=0)])
-    hue, sat = _hue_sat(linear_to_srgb(means))
-    if sat.min() <= 0.3:
-        return False
-    d = abs(float(hue[0] - hue[1])) % 360.0
-    return min(d, 360.0 - d) > tol
 
 
 SHADOW_LIKE_CHROMA = 0.1  # chromaticity distance to the ground of a dark piece that may be a (tinted) shadow
@@ -408,14 +213,14 @@ def segment_instances(srgb: np.ndarray, fg: np.ndarray, bg: Background | None = 
     shadow_like = _shadow_like(srgb, bg)
 
     def distinct(a, b):
-        return _distinct_hues(lin3, a, b)
+        return distinct_hues(lin3, a, b)
 
     for lab_id in range(1, comps.max() + 1):
         comp = comps == lab_id
         if comp.sum() < min_size:
             continue
         pieces = []
-        for part in _split_by_colour(srgb, comp, min_size, join_hues=join_hues):
+        for part in split_by_colour(srgb, comp, min_size, join_hues=join_hues):
             for sub in _split_by_shape(part, min_size):
                 cut = split_by_concavity(sub, min_size, shadow_like, distinct)
                 pieces.extend(c for c in cut if c.sum() >= min_size)
