@@ -4,14 +4,22 @@ Images come from bench_perception's cache (``--cache``); scenes missing there ar
 bench_perception does. ``--dump F`` writes each image's estimate (shapes, locations, dims, camera) as JSON, so two
 versions of the code can be compared for identical results.
 
-    .venv/bin/python benchmarks/bench_analyse.py --n 10 --seed 1000 --repeats 3
+    .venv/bin/python benchmarks/bench_analyse.py --n 10 --seed 1000 --repeats 3 [--baseline REV]
+
+``--baseline REV`` times a git revision's ``analyse`` in the same run: both trees are timed in fresh
+processes, alternately, ``--rounds`` times each (the machine is noisy), and the ratio of their medians is
+printed, so a speed-up is a ratio measured side by side, never one absolute time.
 """
 
 from __future__ import annotations
 
 import argparse
 import json
+import os
+import statistics
+import subprocess
 import sys
+import tempfile
 import time
 from pathlib import Path
 
@@ -48,7 +56,13 @@ def main() -> None:
     ap.add_argument("--repeats", type=int, default=3, help="timed passes over all images; the fastest counts")
     ap.add_argument("--cache", type=Path, default=Path.home() / ".cache" / "seig" / "bench_perception")
     ap.add_argument("--dump", type=Path, default=None, help="write each image's estimate here (JSON)")
+    ap.add_argument("--baseline", default=None, help="a git revision to time in the same run, for a ratio")
+    ap.add_argument("--rounds", type=int, default=2, help="with --baseline: alternating runs of each tree")
+    ap.add_argument("--seconds-only", action="store_true", help=argparse.SUPPRESS)  # one tree's figure, for --baseline
     args = ap.parse_args()
+    if args.baseline:
+        compare_with(args)
+        return
     from seig_search.perception import analyse
 
     w, h = (int(v) for v in args.size.lower().split("x"))
@@ -59,10 +73,39 @@ def main() -> None:
         t0 = time.perf_counter()
         ests = [analyse(im) for im in images]
         times.append((time.perf_counter() - t0) / len(images))
+    if args.seconds_only:
+        print(json.dumps({"seconds_per_image": min(times)}))
+        return
     print(f"analyse on {len(images)} images ({args.size}), {args.repeats} passes: "
           f"{min(times):.3f} s per image (fastest pass; all: {', '.join(f'{t:.3f}' for t in times)})")
     if args.dump:
         args.dump.write_text(json.dumps([summary(e) for e in ests], indent=1))
+
+
+def _time_tree(tree: Path, args) -> float:
+    """Seconds per image of the ``analyse`` in ``tree``, timed in a fresh process."""
+    cmd = [sys.executable, str(Path(__file__).resolve()), "--seconds-only", "--n", str(args.n), "--seed",
+           str(args.seed), "--size", args.size, "--samples", str(args.samples), "--repeats", str(args.repeats),
+           "--cache", str(args.cache)]
+    env = {**os.environ, "PYTHONPATH": str(tree)}
+    out = subprocess.run(cmd, env=env, capture_output=True, text=True, check=True).stdout
+    return float(json.loads(out.strip().splitlines()[-1])["seconds_per_image"])
+
+
+def compare_with(args) -> None:
+    here = Path(__file__).resolve().parent.parent
+    with tempfile.TemporaryDirectory() as tmp:
+        archive = subprocess.run(["git", "-C", str(here), "archive", args.baseline], capture_output=True, check=True)
+        subprocess.run(["tar", "-x", "-C", tmp], input=archive.stdout, check=True)
+        base, new = [], []
+        for _ in range(args.rounds):
+            base.append(_time_tree(Path(tmp), args))
+            new.append(_time_tree(here, args))
+    b, c = statistics.median(base), statistics.median(new)
+    print(f"analyse on {args.n} images ({args.size}), {args.rounds} alternating rounds of {args.repeats} passes")
+    print(f"baseline {args.baseline}: {', '.join(f'{t:.3f}' for t in base)} s per image")
+    print(f"this tree: {', '.join(f'{t:.3f}' for t in new)} s per image")
+    print(f"speed-up: {b / c:.2f}x (median over rounds)")
 
 
 if __name__ == "__main__":

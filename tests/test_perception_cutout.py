@@ -65,13 +65,20 @@ def test_parts_no_primitive_can_draw_are_left_out():
     assert drawable([bad]) == [bad]  # with nothing drawable, the largest part still stands for the object
 
 
-def test_upper_part_moves_to_the_depth_of_the_part_on_the_ground_without_moving_in_the_image():
+def _camera_and_boxes(first: tuple[slice, slice], second: tuple[slice, slice]):
+    """A camera 30 degrees down and two box masks in its image."""
     camera = cam_mod.camera_estimate(30.0, 5.0, 50.0, "prior", SIZE, SIZE)
-    cam = cam_mod.pinhole(camera, SIZE, SIZE)
-    lower = np.zeros((SIZE, SIZE), bool)
-    lower[70:100, 50:80] = True
-    upper = np.zeros((SIZE, SIZE), bool)
-    upper[40:70, 55:75] = True  # touches the lower part: one connected foreground
+    masks = []
+    for rows, cols in (first, second):
+        m = np.zeros((SIZE, SIZE), bool)
+        m[rows, cols] = True
+        masks.append(m)
+    return camera, cam_mod.pinhole(camera, SIZE, SIZE), masks[0], masks[1]
+
+
+def test_upper_part_moves_to_the_depth_of_the_part_on_the_ground_without_moving_in_the_image():
+    # the upper part touches the lower one: one connected foreground
+    camera, cam, lower, upper = _camera_and_boxes((slice(70, 100), slice(50, 80)), (slice(40, 70), slice(55, 75)))
     # the ground fit would put the upper part far behind (it rests on the ground under its own lowest pixel)
     base = _object(lower, tuple(cam.ground_point(100.0, 65.0) + [0, 0, 0.5]), (1.0, 1.0, 1.0))
     far = cam.ground_point(70.0, 65.0) + [0, 0, 1.5]
@@ -85,12 +92,7 @@ def test_upper_part_moves_to_the_depth_of_the_part_on_the_ground_without_moving_
 
 
 def test_apart_objects_stay_where_the_ground_put_them():
-    camera = cam_mod.camera_estimate(30.0, 5.0, 50.0, "prior", SIZE, SIZE)
-    cam = cam_mod.pinhole(camera, SIZE, SIZE)
-    a = np.zeros((SIZE, SIZE), bool)
-    a[70:100, 20:40] = True
-    b = np.zeros((SIZE, SIZE), bool)
-    b[40:60, 80:100] = True
+    camera, cam, a, b = _camera_and_boxes((slice(70, 100), slice(20, 40)), (slice(40, 60), slice(80, 100)))
     far = tuple(cam.ground_point(60.0, 90.0) + [0, 0, 0.5])
     near = _object(a, tuple(cam.ground_point(100.0, 30.0) + [0, 0, 0.5]), (1.0, 1.0, 1.0))
     other = _object(b, far, (1.0, 1.0, 1.0))
