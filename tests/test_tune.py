@@ -138,3 +138,39 @@ def test_paired_comparison_counts_wins_and_tests_the_differences() -> None:
     same = paired_comparison([0.5, 0.5], [0.5, 0.5])
     assert same["ties"] == 2 and same["t"] is None and same["p_wilcoxon"] is None
     assert describe(paired_comparison([None], [0.4])) == "no case finished under both configs"
+
+
+@pytest.mark.parametrize("preset", ["fast", "default"])
+def test_the_third_trial_is_the_unstaged_method(preset: str) -> None:
+    """Every stage left out (0 rounds) and its renders spent by one joint stage editing every section."""
+    import optuna
+
+    from seig_search.config import load_config
+    from seig_search.jobs.tune import JOINT, sample_config, unstaged_params
+    from seig_search.proposers.base import STAGES
+
+    base = load_config(None, preset, {})
+    params = unstaged_params(base)
+    assert params is not None
+    config = validate_config(sample_config(optuna.trial.FixedTrial(params), base, base.total_renders()))
+    [joint] = config.stages
+    assert joint.name == JOINT and set(joint.sections) == set(STAGES)
+    assert (joint.beam, joint.per_survivor) == (base.stages[-1].beam, base.stages[-1].per_survivor)
+    assert joint.render == base.stages[-1].render
+    assert config.total_renders() == base.total_renders()  # the presets' stage budgets divide evenly
+
+
+def test_a_trial_may_leave_out_a_stage_but_not_every_stage() -> None:
+    import optuna
+
+    from seig_search.config import load_config
+    from seig_search.errors import ConfigError
+    from seig_search.jobs.tune import JOINT, base_params, sample_config
+
+    base = load_config(None, "fast", {})
+    params = {**base_params(base), "composition.rounds": 0}
+    config = validate_config(sample_config(optuna.trial.FixedTrial(params), base, base.total_renders()))
+    assert [s.name for s in config.stages] == ["geometry", "materials", "lighting"]
+    nothing = {**params, **{f"{s.name}.rounds": 0 for s in base.stages}, f"{JOINT}.rounds": 0}
+    with pytest.raises(ConfigError, match="every stage"):
+        sample_config(optuna.trial.FixedTrial(nothing), base, base.total_renders())

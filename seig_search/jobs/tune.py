@@ -1,10 +1,11 @@
 """``seig tune``: an optuna study over per-stage search budgets under a fixed total render budget.
 
-Each trial samples, per stage, the beam width, candidates per survivor, rounds and render setting (plus the
-number of first hypotheses, and an optional last ``joint`` stage that edits every section at once, the
-unstaged method's move, with its own budget; 0 rounds leaves it out), reconstructs every tuning case with
-exactly the same total budget, and is worth the mean final score (or PSNR). The study first evaluates the
-base config, then the base with a quarter of every stage's rounds handed to a joint stage. The study lives in SQLite (``OUT/study.db``), so running the command
+Each trial samples, per stage, the beam width, candidates per survivor, rounds (0 leaves the stage out) and
+render setting (plus the number of first hypotheses, and an optional last ``joint`` stage that edits every
+section at once, the unstaged method's move, with its own budget; 0 rounds leaves it out), reconstructs every
+tuning case with exactly the same total budget, and is worth the mean final score (or PSNR). The study first
+evaluates the base config, then the base with a quarter of every stage's rounds handed to a joint stage, then
+every round handed to it (the unstaged method). The study lives in SQLite (``OUT/study.db``), so running the command
 again continues it; the best budgets are written as a preset TOML. ``--holdout`` then compares the tuned
 preset with the base config at the same budget on cases the study never saw.
 """
@@ -32,7 +33,8 @@ from seig_search.search.outputs import write_json
 
 OBJECTIVES = ("score", "psnr")
 JOINT = "joint"  # name of the optional last stage that edits every section at once
-MAX_JOINT_ROUNDS = 8
+MAX_JOINT_ROUNDS = 16  # enough for the whole of `default` in one joint stage (3 x 8 x 16 renders)
+MAX_STAGE_ROUNDS = 8
 
 
 @dataclass(frozen=True)
@@ -60,11 +62,14 @@ def sample_config(trial, base: SearchConfig, budget: int) -> dict[str, Any]:
     data["search"] = {**data["search"], "budget_renders": budget,
                       "initial": trial.suggest_int("initial", 1, 8)}
     stages = []
+    sections = [s for s in STAGES if any(s in st["sections"] for st in data["stages"])]
     for stage in data["stages"]:
         name = stage["name"]
+        rounds = trial.suggest_int(f"{name}.rounds", 0, MAX_STAGE_ROUNDS)
+        if not rounds and name != JOINT:  # the stage is left out; a joint stage edits its section
+            continue
         stage = {**stage, "beam": trial.suggest_int(f"{name}.beam", 1, 4),
-                 "per_survivor": trial.suggest_int(f"{name}.per_survivor", 2, 12),
-                 "rounds": trial.suggest_int(f"{name}.rounds", 1, 8)}
+                 "per_survivor": trial.suggest_int(f"{name}.per_survivor", 2, 12), "rounds": max(1, rounds)}
         render = dict(stage.get("render") or {})
         if render.get("engine", "CYCLES") == "WORKBENCH":  # silhouette stages may also pay for Cycles
             render["engine"] = trial.suggest_categorical(f"{name}.engine", ["WORKBENCH", "CYCLES"])
@@ -77,13 +82,15 @@ def sample_config(trial, base: SearchConfig, budget: int) -> dict[str, Any]:
         joint_rounds = trial.suggest_int(f"{JOINT}.rounds", 0, MAX_JOINT_ROUNDS)
         if joint_rounds:
             stages.append({
-                "name": JOINT, "sections": [s for s in STAGES if any(s in st["sections"] for st in stages)],
+                "name": JOINT, "sections": sections,
                 "beam": trial.suggest_int(f"{JOINT}.beam", 1, 4),
                 "per_survivor": trial.suggest_int(f"{JOINT}.per_survivor", 2, 12),
                 "rounds": joint_rounds, "patience": 0,
                 "render": {"engine": "CYCLES", "samples": trial.suggest_categorical(f"{JOINT}.samples", [1, 4, 8, 16])},
-                "proposer": _sample_proposer(trial, JOINT, dict(stages[-1].get("proposer") or {})),
+                "proposer": _sample_proposer(trial, JOINT, dict(data["stages"][-1].get("proposer") or {})),
                 "weights": {}})
+    if not stages:
+        raise ConfigError(f"trial {trial.number} leaves out every stage and has no joint stage")
     data["stages"] = stages
     validate_config(data, origin=f"trial {trial.number}")
     return data
@@ -117,7 +124,7 @@ def base_params(base: SearchConfig) -> dict[str, Any]:
         name = stage["name"]
         put(f"{name}.beam", stage.get("beam"), range(1, 5))
         put(f"{name}.per_survivor", stage.get("per_survivor"), range(2, 13))
-        put(f"{name}.rounds", stage.get("rounds"), range(1, 9))
+        put(f"{name}.rounds", stage.get("rounds"), range(1, MAX_STAGE_ROUNDS + 1))
         render = stage.get("render") or {}
         engine = render.get("engine", "CYCLES")
         if engine == "WORKBENCH":
@@ -160,6 +167,28 @@ def joint_params(base: SearchConfig) -> dict[str, Any] | None:
     step = last.proposer.step if last.proposer.step in STEPS else 1.0
     params.update({f"{JOINT}.rounds": rounds, f"{JOINT}.beam": beam, f"{JOINT}.per_survivor": per_survivor,
                    f"{JOINT}.samples": samples, f"{JOINT}.sampler": sampler, f"{JOINT}.step": step})
+    return params
+
+
+def unstaged_params(base: SearchConfig) -> dict[str, Any] | None:
+    """Every stage left out and its renders handed to one joint stage under the last stage's render setting:
+    the unstaged method of `seig bench`, which scored above the staged one at equal renders there.
+
+    None when the base already has a joint stage or its renders do not fit the joint stage's range.
+    """
+    if any(stage.name == JOINT for stage in base.stages):
+        return None
+    params = joint_params(base)
+    if params is None:
+        return None
+    renders = sum(stage.renders() for stage in base.stages)
+    beam, per_survivor = params[f"{JOINT}.beam"], params[f"{JOINT}.per_survivor"]
+    rounds = renders // (beam * per_survivor)
+    if not 1 <= rounds <= MAX_JOINT_ROUNDS:
+        return None
+    params = {k: v for k, v in params.items() if not any(k.startswith(f"{s.name}.") for s in base.stages)}
+    params.update({f"{stage.name}.rounds": 0 for stage in base.stages})
+    params[f"{JOINT}.rounds"] = rounds
     return params
 
 
@@ -269,6 +298,9 @@ def run_tune(options: TuneOptions, on_trial: Callable[[int, float], None] | None
             joint = joint_params(base)
             if joint is not None:  # waits in the study's storage until a run asks for a second trial
                 study.enqueue_trial(joint)
+            unstaged = unstaged_params(base)
+            if unstaged is not None:
+                study.enqueue_trial(unstaged)
         if on_resume:
             on_resume(complete)
         if complete < options.trials:
