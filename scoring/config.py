@@ -74,6 +74,10 @@ class ScoreConfig(BaseModel):
     neural_batch: int = Field(32, ge=1)  # images per network forward, bounds memory for big batches
     seed: int = 0  # seeds the random-weights networks
 
+    # What the target's foreground (mask and objects terms) is: "objects" leaves the ground's cast shadows and
+    # pools of lamp light out, as a render's index pass does; "border" is everything unlike the border colours,
+    # shadows included, which rewards objects grown over the target's shadows (docs/scoring.md).
+    target_foreground: Literal["objects", "border"] = "objects"
     edge_sigma: float = Field(1.5, gt=0.0)  # Canny smoothing
     edge_tolerance_px: int = Field(2, ge=0)  # an edge within this many pixels counts as matched
     color_bins: int = Field(8, ge=2, le=32)  # histogram bins per sRGB channel for the per-region colour term

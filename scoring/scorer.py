@@ -127,7 +127,8 @@ class Scorer:
         if shape not in self._views:
             srgb = resize_to(self.target, shape)
             alpha = None if self.target_alpha is None else resize_to(self.target_alpha, shape)
-            self._views[shape] = T.analyse_target(srgb, alpha, self.config.edge_sigma, self.config.color_bins)
+            self._views[shape] = T.analyse_target(srgb, alpha, self.config.edge_sigma, self.config.color_bins,
+                                                  self.config.target_foreground)
         return self._views[shape]
 
     def _structure_terms(self, view: T.TargetView, img: np.ndarray, index: np.ndarray | None) -> dict[str, float]:
@@ -138,7 +139,7 @@ class Scorer:
         if "pixel" in w:
             out["pixel"] = T.pixel_term(view, img)
         if "mask" in w or "objects" in w:
-            objects = T.render_objects(img, index)
+            objects = T.render_objects(img, index, c.target_foreground)
             if "mask" in w:
                 out["mask"] = T.mask_term(view, objects)
             if "objects" in w:

@@ -46,8 +46,19 @@ def region_histograms(codes: np.ndarray, regions: np.ndarray, n_regions: int, bi
     return np.divide(h, s, out=np.zeros_like(h), where=s > 0)
 
 
-def analyse_target(srgb: np.ndarray, alpha: np.ndarray | None, edge_sigma: float, bins: int) -> TargetView:
-    fg = foreground_from_image(srgb, alpha)
+def target_foreground(srgb: np.ndarray, alpha: np.ndarray | None, mode: str = "objects") -> np.ndarray:
+    """The target's object pixels. ``objects``: the image analysis's object mask, without the ground's cast
+    shadows and lamp light (a render's index pass has neither); ``border``: everything unlike the border."""
+    if mode == "border" or (alpha is not None and float(alpha.min()) < 0.5) or min(srgb.shape[:2]) < 16:
+        return foreground_from_image(srgb, alpha)
+    from seig_search.perception.analyse import object_foreground
+
+    return object_foreground(srgb)
+
+
+def analyse_target(srgb: np.ndarray, alpha: np.ndarray | None, edge_sigma: float, bins: int,
+                   foreground: str = "objects") -> TargetView:
+    fg = target_foreground(srgb, alpha, foreground)
     objects = objects_from_foreground(fg, srgb)
     edges = edges_of(srgb, edge_sigma)
     edge_dist = ndimage.distance_transform_edt(~edges) if edges.any() else np.full(edges.shape, np.inf)
@@ -57,11 +68,11 @@ def analyse_target(srgb: np.ndarray, alpha: np.ndarray | None, edge_sigma: float
     return TargetView(srgb, fg, objects, edges, edge_dist, objects, hist, share)
 
 
-def render_objects(srgb: np.ndarray, index: np.ndarray | None) -> np.ndarray:
+def render_objects(srgb: np.ndarray, index: np.ndarray | None, foreground: str = "objects") -> np.ndarray:
     """The render's object labels: from its index pass when given, else from the same analysis as the target."""
     if index is not None:
         return objects_from_index(index)
-    return objects_from_foreground(foreground_from_image(srgb), srgb)
+    return objects_from_foreground(target_foreground(srgb, None, foreground), srgb)
 
 
 def ssim_term(t: TargetView, srgb: np.ndarray) -> float:

@@ -293,3 +293,38 @@ def test_neural_terms_in_offline_weights_weigh_nothing_without_networks() -> Non
     scorer = Scorer(target, config)
     assert "lpips" not in scorer.weights and scorer.weights["ssim"] > 0
     assert scorer.score(target).total > scorer.score(1.0 - target).total
+
+
+def _box_with_shadow(size: int = 96) -> np.ndarray:
+    """A grey ground with a gentle gradient, a red box and its cast shadow (the ground, darker) beside it."""
+    rows = np.linspace(0.55, 0.7, size, dtype=np.float32)[:, None, None]
+    img = np.broadcast_to(rows, (size, size, 3)).copy()
+    img[40:70, 20:44] = (0.75, 0.12, 0.1)
+    img[50:70, 44:78] *= 0.35  # the shadow falls to the right, on the ground, touching the box
+    return img
+
+
+def test_the_target_foreground_leaves_cast_shadows_to_the_ground():
+    """The mask and objects terms compare the target with a render's index pass, which has no shadows: the
+    target's foreground must not have them either, or the search grows objects over the shadows."""
+    from scoring.terms import target_foreground
+
+    img = _box_with_shadow()
+    box = np.zeros(img.shape[:2], bool)
+    box[40:70, 20:44] = True
+    shadow = np.zeros_like(box)
+    shadow[52:68, 48:76] = True  # the shadow's inside, away from its soft rim
+    objects = target_foreground(img, None, "objects")
+    border = target_foreground(img, None, "border")
+    assert objects[box].mean() > 0.9 and objects[shadow].mean() < 0.1
+    assert border[box].mean() > 0.9 and border[shadow].mean() > 0.9  # the old foreground: shadow included
+    # the render that draws only the box scores a full mask under "objects", not under "border"
+    index = np.zeros(img.shape[:2], np.int32)
+    index[box] = 1
+    only_mask = {**{k: 0.0 for k in OFFLINE_WEIGHTS.as_dict()}, "mask": 1.0}
+
+    def mask_term(mode: str) -> float:
+        config = ScoreConfig(neural="off", offline_weights=only_mask, target_foreground=mode)
+        return Scorer(img, config).score(img, index).terms["mask"]
+
+    assert mask_term("objects") > 0.95 and mask_term("border") < 0.7

@@ -32,9 +32,11 @@ def test_closer_render_scores_higher(renders, neural):
     target = renders["target"].srgb()
     scorer = Scorer(target, ScoreConfig(neural=neural, clip_image_size=64))
     cands = [renders[k] for k in ("target", "close", "poor")]
-    # the renders' object-index passes against the target's image analysis (which sees shadows too)
+    # the renders' object-index passes against the target's image analysis (which leaves shadows out, as an
+    # index pass does: the true scene's masks agree)
     same, close, poor = scorer.score_batch([c.srgb() for c in cands], [c.index for c in cands])
     assert same.total >= close.total > poor.total + 0.1, (same, close, poor)
+    assert same.terms["mask"] > 0.9
     assert close.terms["objects"] > poor.terms["objects"] and close.terms["mask"] > poor.terms["mask"]
     # without index passes the renders get the target's own analysis: identical scores 1
     same_img, close_img, poor_img = scorer.score_batch([c.srgb() for c in cands])

@@ -58,8 +58,10 @@ def test_small_study_resumes_writes_a_preset_and_compares_on_held_out_images(tmp
     assert held["cases"] == 1 and held["budget_renders"] == 6
     assert held["per_case"][0]["base"] is not None and held["per_case"][0]["tuned"] is not None
     assert held["paired"]["n"] == 1 and held["paired"]["wins"] + held["paired"]["losses"] + held["paired"]["ties"] == 1
+    assert held["other"] == "psnr" and held["per_case"][0]["base_psnr"] is not None
+    assert held["paired_psnr"]["n"] == 1
     said = " ".join(second.stderr.split())  # the console wraps long lines
-    assert "held-out cases (1)" in said and "tuned better on" in said
+    assert "held-out cases (1)" in said and "tuned better on" in said and "on psnr: better on" in said
     assert (out / "study_history.png").is_file()
 
 

@@ -161,5 +161,6 @@ def tune_command(
     if "holdout" in summary:
         h = summary["holdout"]
         console.print(f"held-out cases ({h['cases']}): base {h['base_mean']:.4f}, tuned {h['tuned_mean']:.4f}; "
-                      f"tuned {describe(h['paired'])}", highlight=False)
+                      f"tuned {describe(h['paired'])}; on {h['other']}: {describe(h['paired_' + h['other']])}",
+                      highlight=False)
     typer.echo(str(out / "tune.json"))

@@ -342,10 +342,16 @@ def holdout_compare(options: TuneOptions, base: SearchConfig, tuned: dict[str, A
     base_records = _run_config(cases, base_data, out / f"base-{config_hash(base_data)}", options.ray_address)
     tuned_records = _run_config(cases, tuned_data, out / f"{options.preset_name}-{config_hash(tuned_data)}",
                                 options.ray_address)
+    # the other objective is compared too: a score gain that costs PSNR is no better reconstruction
+    other = next(o for o in OBJECTIVES if o != options.objective)
     per_case = [{"case": c.id, "base": (b.get("metrics") or {}).get(options.objective),
-                 "tuned": (t.get("metrics") or {}).get(options.objective)}
+                 "tuned": (t.get("metrics") or {}).get(options.objective),
+                 f"base_{other}": (b.get("metrics") or {}).get(other),
+                 f"tuned_{other}": (t.get("metrics") or {}).get(other)}
                 for c, b, t in zip(cases, base_records, tuned_records)]
     return {"cases": len(cases), "budget_renders": budget, "objective": options.objective,
             "base_mean": _objective_value(base_records, options.objective),
             "tuned_mean": _objective_value(tuned_records, options.objective), "per_case": per_case,
-            "paired": paired_comparison([c["base"] for c in per_case], [c["tuned"] for c in per_case])}
+            "paired": paired_comparison([c["base"] for c in per_case], [c["tuned"] for c in per_case]),
+            "other": other, f"paired_{other}": paired_comparison([c[f"base_{other}"] for c in per_case],
+                                                                 [c[f"tuned_{other}"] for c in per_case])}

@@ -38,6 +38,18 @@ def _cutout_background(srgb: np.ndarray, alpha: np.ndarray) -> Background:
                       world_mask=alpha < 0.5)
 
 
+def object_foreground(srgb: np.ndarray) -> np.ndarray:
+    """Boolean HxW mask of the objects of an opaque sRGB image: the ground, its cast shadows, pools of lamp
+    light and the world are left out (the first steps of :func:`analyse`)."""
+    check_image(srgb)
+    srgb = np.clip(srgb.astype(np.float32), 0.0, 1.0)
+    h, w, _ = srgb.shape
+    bg = analyse_background(srgb)
+    fg = foreground_mask(denoise(srgb), bg)
+    _, fg = release_casterless_shadows(bg, fg, max(10, int(0.001 * h * w)))
+    return fg
+
+
 def analyse(srgb: np.ndarray, alpha: np.ndarray | None = None, pitch_deg: float | None = None) -> SceneEstimate:
     """Estimate a scene from one sRGB float image (HxWx3 in [0, 1]), optionally with its alpha.
 
