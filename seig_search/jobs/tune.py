@@ -250,6 +250,7 @@ def _plots(study, out: Path) -> list[str]:
         try:
             with warnings.catch_warnings():  # optuna marks its matplotlib plots experimental on every call
                 warnings.simplefilter("ignore", optuna.exceptions.ExperimentalWarning)
+                warnings.simplefilter("ignore", UserWarning)  # importances from few trials: one per parameter
                 ax = plot(study)
         except (ValueError, RuntimeError, ZeroDivisionError) as error:  # too few trials for importances
             (out / f"{name}.txt").write_text(f"not plotted: {error}\n")
