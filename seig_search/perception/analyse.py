@@ -38,16 +38,20 @@ def _cutout_background(srgb: np.ndarray, alpha: np.ndarray) -> Background:
                       world_mask=alpha < 0.5)
 
 
+def _opaque_objects(srgb: np.ndarray) -> tuple[Background, np.ndarray, np.ndarray]:
+    """Background, denoised image and object mask of an opaque image (cast shadows left to the ground)."""
+    h, w, _ = srgb.shape
+    bg = analyse_background(srgb)
+    smooth = denoise(srgb)
+    bg, fg = release_casterless_shadows(bg, foreground_mask(smooth, bg), max(10, int(0.001 * h * w)))
+    return bg, smooth, fg
+
+
 def object_foreground(srgb: np.ndarray) -> np.ndarray:
     """Boolean HxW mask of the objects of an opaque sRGB image: the ground, its cast shadows, pools of lamp
     light and the world are left out (the first steps of :func:`analyse`)."""
     check_image(srgb)
-    srgb = np.clip(srgb.astype(np.float32), 0.0, 1.0)
-    h, w, _ = srgb.shape
-    bg = analyse_background(srgb)
-    fg = foreground_mask(denoise(srgb), bg)
-    _, fg = release_casterless_shadows(bg, fg, max(10, int(0.001 * h * w)))
-    return fg
+    return _opaque_objects(np.clip(srgb.astype(np.float32), 0.0, 1.0))[2]
 
 
 def analyse(srgb: np.ndarray, alpha: np.ndarray | None = None, pitch_deg: float | None = None) -> SceneEstimate:
@@ -59,15 +63,15 @@ def analyse(srgb: np.ndarray, alpha: np.ndarray | None = None, pitch_deg: float 
     srgb = np.clip(srgb.astype(np.float32), 0.0, 1.0)
     h, w, _ = srgb.shape
     use_alpha = alpha is not None and (alpha < 0.5).mean() > 0.01
-    bg = _cutout_background(srgb, alpha) if use_alpha else analyse_background(srgb)
-    smooth = denoise(srgb)
-    fg = foreground_mask(smooth, bg, alpha if use_alpha else None)
     if use_alpha:
+        bg = _cutout_background(srgb, alpha)
+        smooth = denoise(srgb)
+        fg = foreground_mask(smooth, bg, alpha)
         # a cut-out is one object's parts: one-hue parts stay apart, and thin legs and cables that upright
         # primitives cannot draw are cut off (parts.py)
         regions = cutout_parts(segment_instances(smooth, fg, bg, join_hues=False), fg.shape)
     else:
-        bg, fg = release_casterless_shadows(bg, fg, max(10, int(0.001 * h * w)))
+        bg, smooth, fg = _opaque_objects(srgb)
         regions = segment_instances(smooth, fg, bg)
         bg2, fg2 = release_stray_shadows(bg, fg, regions, max(10, int(0.001 * h * w)))
         if fg2 is not fg:
