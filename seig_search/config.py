@@ -90,6 +90,9 @@ class SearchSettings(_Strict):
     method: Literal["staged", "unstaged", "greedy", "oneshot"] = "staged"
     seed: int = Field(0, ge=0, lt=2**31)
     size: int = Field(128, ge=8, le=MAX_SIZE)  # working resolution: the longer side, in pixels
+    # image analysis (the embedded proposer's first programs) reads the target at this size, whatever the
+    # working size: its thresholds were set at 128 px (docs/perception.md)
+    perception_size: int = Field(128, ge=16, le=MAX_SIZE)
     initial: int = Field(4, ge=1, le=64)  # first hypotheses rendered before the stages
     workers: int = Field(2, ge=1, le=512)
     budget_renders: int | None = Field(None, ge=1)

@@ -105,8 +105,13 @@ def load_target(
     path: str | Path,
     size: int = 128,
     background: tuple[float, float, float] = (1.0, 1.0, 1.0),
+    analysis_size: int | None = None,
 ) -> TargetImage:
-    """Read ``path`` into a :class:`TargetImage` at the working ``size`` (longer side, pixels)."""
+    """Read ``path`` into a :class:`TargetImage` at the working ``size`` (longer side, pixels).
+
+    ``analysis_size`` adds the image at that size for image analysis (``TargetImage.for_analysis``) when it
+    differs from the working image; smaller files keep their own size there too.
+    """
     path = Path(path)
     image = _open(path)
     try:
@@ -122,11 +127,17 @@ def load_target(
         srgb = srgb * alpha[..., None] + bg * (1.0 - alpha[..., None])
     if not np.isfinite(srgb).all():
         raise InputImageError(f"image has non-finite pixel values: {path}")
+    full, full_alpha = srgb.astype(np.float32), None if alpha is None else alpha.astype(np.float32)
     target_size = working_size(width, height, size)
-    srgb = _resize(srgb.astype(np.float32), target_size)
-    if alpha is not None:
-        alpha = _resize(alpha.astype(np.float32), target_size)
-    return TargetImage(srgb=srgb, path=path.resolve(), alpha=alpha, original_size=(width, height))
+    srgb = _resize(full, target_size)
+    alpha = None if full_alpha is None else _resize(full_alpha, target_size)
+    analysis_srgb = analysis_alpha = None
+    if analysis_size is not None and working_size(width, height, analysis_size) != target_size:
+        analysis_dims = working_size(width, height, analysis_size)
+        analysis_srgb = _resize(full, analysis_dims)
+        analysis_alpha = None if full_alpha is None else _resize(full_alpha, analysis_dims)
+    return TargetImage(srgb=srgb, path=path.resolve(), alpha=alpha, original_size=(width, height),
+                       analysis_srgb=analysis_srgb, analysis_alpha=analysis_alpha)
 
 
 def save_png(srgb: np.ndarray, path: str | Path) -> None:

@@ -191,6 +191,18 @@ def test_initial_specs_are_ranked_deterministic_programs(rendered):
     assert check_program(render_program(specs[0])) == []
 
 
+def test_initial_specs_read_the_analysis_image(rendered):
+    # a search working at a small size still gets its first programs from the perception-size image
+    _, res, _ = rendered["three"]
+    srgb = res.srgb()
+    blank = np.full((16, 16, 3), 0.5, np.float32)
+    target = TargetImage(srgb=blank, analysis_srgb=srgb)
+    assert target.for_analysis()[0] is srgb and target.size == (16, 16)
+    spec = initial_specs(target, n=1, seed=0)[0]
+    assert render_program(spec) == render_program(initial_specs(TargetImage(srgb=srgb), n=1, seed=0)[0])
+    assert len(spec.objects) == 3
+
+
 def test_cutout_with_alpha_has_no_ground(rendered):
     spec, res, _ = rendered["sphere"]
     alpha = (res.index == spec.pass_indices()["obj"]).astype(np.float32)

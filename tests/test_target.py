@@ -32,6 +32,22 @@ def test_resized_to_working_size_keeping_aspect(tmp_path):
     assert working_size(200, 100, 400) == (200, 100)
 
 
+def test_analysis_image_at_the_perception_size(tmp_path):
+    rgba = np.zeros((100, 200, 4), dtype=np.uint8)
+    rgba[..., :3] = _rgb(100, 200)
+    rgba[..., 3] = 255
+    rgba[:, :20, 3] = 0
+    Image.fromarray(rgba, mode="RGBA").save(tmp_path / "a.png")
+    target = load_target(tmp_path / "a.png", size=32, analysis_size=128)
+    srgb, alpha = target.for_analysis()
+    assert target.size == (32, 16) and srgb.shape == (64, 128, 3) and alpha is not None and alpha.shape == (64, 128)
+    assert alpha[32, 2] < 0.5 < alpha[32, 100]  # the same cut-out, at the larger size
+    same = load_target(tmp_path / "a.png", size=128, analysis_size=128)
+    assert same.analysis_srgb is None and same.for_analysis()[0] is same.srgb  # no second copy
+    small = load_target(tmp_path / "a.png", size=32, analysis_size=1024)
+    assert small.for_analysis()[0].shape == (100, 200, 3)  # a smaller file keeps its own size
+
+
 def test_rgba_composites_on_white(tmp_path):
     rgba = np.zeros((16, 16, 4), dtype=np.uint8)
     rgba[..., 0] = 255  # red

@@ -22,7 +22,8 @@ def initial_specs(target: TargetImage, n: int, seed: int) -> list[SceneSpec]:
     """Up to ``n`` SceneSpec hypotheses for the target, best first (deterministic for a given seed)."""
     if n <= 0:
         return []
-    est = analyse(target.srgb, target.alpha)
+    srgb, alpha = target.for_analysis()
+    est = analyse(srgb, alpha)
     specs: list[SceneSpec] = [to_spec(est)]
     seen = {tuple(o.shape for o in specs[0].objects)}
     base = [o.shape for o in est.objects]
@@ -47,7 +48,7 @@ def initial_specs(target: TargetImage, n: int, seed: int) -> list[SceneSpec]:
             _, i, shape = shape_alts.pop(0)
             add_shapes(i, shape)
         if camera_alts and len(specs) < n:
-            specs.append(to_spec(analyse(target.srgb, target.alpha, pitch_deg=camera_alts.pop(0))))
+            specs.append(to_spec(analyse(srgb, alpha, pitch_deg=camera_alts.pop(0))))
     rng = np.random.default_rng(seed)
     tries = 0
     while len(specs) < n and est.objects and tries < 20 * n:  # random shape swaps when the ranking runs out

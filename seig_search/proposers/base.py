@@ -23,11 +23,21 @@ class TargetImage:
     path: Path | None = None
     alpha: np.ndarray | None = None  # HxW in [0, 1] when the file had an alpha channel
     original_size: tuple[int, int] | None = None  # (width, height) of the file on disk
+    # The same image at the perception size, where that differs from the working size: image analysis
+    # reads outlines and tops at the resolution its thresholds were set at, whatever size the search renders.
+    analysis_srgb: np.ndarray | None = None
+    analysis_alpha: np.ndarray | None = None
 
     @property
     def size(self) -> tuple[int, int]:
         """(width, height) of the working image."""
         return int(self.srgb.shape[1]), int(self.srgb.shape[0])
+
+    def for_analysis(self) -> tuple[np.ndarray, np.ndarray | None]:
+        """(sRGB, alpha) for image analysis: the perception-size image when there is one, else the working one."""
+        if self.analysis_srgb is None:
+            return self.srgb, self.alpha
+        return self.analysis_srgb, self.analysis_alpha
 
 
 @dataclass(frozen=True)

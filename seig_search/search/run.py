@@ -156,7 +156,8 @@ def reconstruct(options: RunOptions, pool=None, progress: Progress | None = None
     started = time.perf_counter()
     config = options.config
     out = options.out
-    target = load_target(options.image, size=config.search.size, background=config.search.background)
+    target = load_target(options.image, size=config.search.size, background=config.search.background,
+                         analysis_size=config.search.perception_size)
     proposer = proposer or build_proposer(options)  # config problems surface before anything is written
     out.mkdir(parents=True, exist_ok=True)
     save_png(target.srgb, out / "target.png")
