@@ -89,6 +89,17 @@ def test_initial_sends_the_target_and_returns_checked_programs(target, monkeypat
     assert KEY not in caplog.text
 
 
+def test_initial_view_is_the_perception_size_image(target):
+    # a search working at 32 px still shows the model the sharper analysis image for its first programs
+    red = np.zeros((128, 128, 3), np.float32)
+    red[..., 0] = 1.0
+    sharp = TargetImage(srgb=target.srgb, analysis_srgb=red)
+    with ScriptedVLMServer("openai", good_script) as server:
+        make(server.base_url, image_side=128).initial(sharp, 1, seed=0)
+    sent = np.asarray(decode_images(server.received[0].body)[0].convert("RGB"))
+    assert sent.shape == (128, 128, 3) and (sent[..., 0] == 255).all() and (sent[..., 1:] == 0).all()
+
+
 def test_propose_marks_the_stage_section_and_changes_only_it(target, base_program):
     with ScriptedVLMServer("openai", good_script) as server:
         proposer = make(server.base_url, token_limit_param="max_completion_tokens")

@@ -44,7 +44,8 @@ class VLMProposer:
         self._seed = seed
         width, height = target.size
         text = prompts.render("vlm_initial.md.j2", width=width, height=height)
-        parts = (images.target_part(target.srgb, self.config.image_side), text)
+        # the first program is written from the sharper perception-size view when the search works smaller
+        parts = (images.target_part(target.for_analysis()[0], self.config.image_side), text)
         conv = Conversation(self.system, (Turn("user", parts),), STAGES, label="initial")
         produced = self.generator.run([(conv, n)], seed)
         proposals = self._accept(produced)
