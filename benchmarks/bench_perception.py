@@ -132,16 +132,29 @@ def _camera_errors(spec, est) -> tuple[float, float]:
     return abs(float(est.camera.lens) - float(cam.lens)), abs(float(est.camera.pitch_deg) - pitch)
 
 
-def _pred_records(est):
+def _pred_records(est, scale: float = 1.0):
+    """Perception's objects as records; ``scale`` maps its image's pixels to the render's."""
     from scoring.scene_metrics import ObjectRecord
 
     return [ObjectRecord(name=f"obj{i}", location=o.location, dimensions=o.dims, base_color=o.appearance.color,
                          roughness=o.appearance.roughness, metallic=o.appearance.metallic, shape=o.shape,
-                         centre_px=(o.region.centroid[1], o.region.centroid[0]))
+                         centre_px=((o.region.centroid[1] + 0.5) * scale - 0.5, (o.region.centroid[0] + 0.5) * scale - 0.5))
             for i, o in enumerate(est.objects)]
 
 
-def run(suite: str, n: int, seed: int, size: tuple[int, int], samples: int, cache: Path, verbose: bool) -> dict:
+def _analysis_image(srgb: np.ndarray, analysis_size: int | None) -> tuple[np.ndarray, float]:
+    """The render as the pipeline hands it to perception (Lanczos to ``analysis_size``), and the pixel scale back."""
+    if analysis_size is None:
+        return srgb, 1.0
+    from seig_search.target import _resize, working_size
+
+    h, w = srgb.shape[:2]
+    dims = working_size(w, h, analysis_size)
+    return _resize(srgb.astype(np.float32), dims), w / dims[0]
+
+
+def run(suite: str, n: int, seed: int, size: tuple[int, int], samples: int, cache: Path, verbose: bool,
+        analysis_size: int | None = None) -> dict:
     from scoring.scene_metrics import scene_metrics
     from seig_search.perception import analyse
 
@@ -150,11 +163,12 @@ def run(suite: str, n: int, seed: int, size: tuple[int, int], samples: int, cach
     rows = []
     t_total = 0.0
     for (key, spec), r in zip(specs, renders):
+        image, scale = _analysis_image(r["srgb"], analysis_size)
         t0 = time.perf_counter()
-        est = analyse(r["srgb"])
+        est = analyse(image)
         t_total += time.perf_counter() - t0
         gt = _gt_records(spec, r["summary"], r["index"])
-        m = scene_metrics(_pred_records(est), gt)
+        m = scene_metrics(_pred_records(est, scale), gt)
         m["key"] = key
         # the same accuracies over matched objects only: what perception gets right about what it found
         for k in ("shape_accuracy", "color_accuracy", "material_accuracy"):
@@ -174,6 +188,7 @@ def run(suite: str, n: int, seed: int, size: tuple[int, int], samples: int, cach
 
     summary = {
         "suite": suite, "n": n, "seed": seed, "size": f"{size[0]}x{size[1]}", "samples": samples,
+        "analysis_size": analysis_size,
         "count_exact": float(np.mean([row["count_error"] == 0 for row in rows])),
         "count_exact_visible": float(np.mean([row["count_exact_visible"] for row in rows])),
         "shape_accuracy_matched": mean("shape_accuracy_matched"),
@@ -197,14 +212,18 @@ def main() -> None:
     ap.add_argument("--size", default="128x128")
     ap.add_argument("--samples", type=int, default=32)
     ap.add_argument("--cache", type=Path, default=Path.home() / ".cache" / "seig" / "bench_perception")
+    ap.add_argument("--analysis-size", type=int, default=None,
+                    help="resize each render (Lanczos, longer side) before perception, as the pipeline's "
+                         "[search] perception_size does for a larger image")
     ap.add_argument("--json", type=Path, default=None, help="write per-scene rows and the summary here")
     ap.add_argument("-v", "--verbose", action="store_true")
     args = ap.parse_args()
     w, h = (int(v) for v in args.size.lower().split("x"))
-    result = run(args.suite, args.n, args.seed, (w, h), args.samples, args.cache, args.verbose)
+    result = run(args.suite, args.n, args.seed, (w, h), args.samples, args.cache, args.verbose, args.analysis_size)
     s = result["summary"]
     print(f"\nperception on {s['n']} '{s['suite']}' scenes (seeds {args.seed}..{args.seed + s['n'] - 1}, "
-          f"{s['size']}, Cycles {s['samples']} spp), before any search")
+          f"{s['size']}, Cycles {s['samples']} spp"
+          + (f", analysed at {args.analysis_size} px" if args.analysis_size else "") + "), before any search")
     print("| metric | value | goal |\n|---|---|---|")
     goals = {"count_exact": ">= 0.90", "shape_accuracy": ">= 0.85", "color_accuracy": ">= 0.85",
              "material_accuracy": ">= 0.85"}
