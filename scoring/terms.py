@@ -57,8 +57,10 @@ def target_foreground(srgb: np.ndarray, alpha: np.ndarray | None, mode: str = "o
 
 
 def analyse_target(srgb: np.ndarray, alpha: np.ndarray | None, edge_sigma: float, bins: int,
-                   foreground: str = "objects") -> TargetView:
-    fg = target_foreground(srgb, alpha, foreground)
+                   foreground: str = "objects", fg: np.ndarray | None = None) -> TargetView:
+    """The target's view at this resolution; ``fg`` is its object mask when the caller has it already."""
+    if fg is None:
+        fg = target_foreground(srgb, alpha, foreground)
     objects = objects_from_foreground(fg, srgb)
     edges = edges_of(srgb, edge_sigma)
     edge_dist = ndimage.distance_transform_edt(~edges) if edges.any() else np.full(edges.shape, np.inf)

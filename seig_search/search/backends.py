@@ -54,6 +54,20 @@ class StageScorer:
         self.target = target
         self.base = dict(score_config)
         self._scorers: dict[str, Any] = {}
+        self._objects: np.ndarray | None = None
+        self._objects_done = False
+
+    def _target_objects(self) -> np.ndarray | None:
+        """The target's object mask from its perception-size copy, found once for every setting; None when
+        there is no such copy (the scorer then analyses the working image itself) or the target is a cut-out."""
+        if not self._objects_done:
+            self._objects_done = True
+            sharp, alpha = self.target.for_analysis()
+            if sharp is not self.target.srgb and alpha is None and min(sharp.shape[:2]) >= 16:
+                from seig_search.perception.analyse import object_foreground
+
+                self._objects = object_foreground(sharp)
+        return self._objects
 
     def scorer_for(self, setting: EvalSetting):
         if setting.key not in self._scorers:
@@ -70,7 +84,7 @@ class StageScorer:
                     config["offline_weights"] = offline
             # TargetImage.srgb is already composited over the background; alpha only marks the foreground.
             self._scorers[setting.key] = Scorer(self.target.srgb, config, target_alpha=self.target.alpha,
-                                                target_composited=True)
+                                                target_composited=True, target_objects=self._target_objects())
         return self._scorers[setting.key]
 
     def score(self, setting: EvalSetting, renders: list[np.ndarray], index: list[np.ndarray | None]
