@@ -218,3 +218,15 @@ def test_resume_renders_machinery_faults_again_but_replays_program_faults():
                record("died", "crash"), record("slow", "timeout"), record("nosandbox", "sandbox")]
     evaluator = Evaluator(renderer=None, scorer=None, size=(8, 8), log=None, budget=Budget(), replay=records)
     assert sorted(h for h, _ in evaluator.replay) == ["ok", "policy", "raises"]
+
+
+def test_stage_scorer_reads_the_target_objects_from_the_perception_copy():
+    from scoring.images import resize_to
+    from seig_search.search.backends import StageScorer
+
+    sharp = np.full((96, 96, 3), 0.6, np.float32)
+    sharp[30:60, 20:50] = (0.75, 0.12, 0.1)
+    small = resize_to(sharp, (48, 48))
+    mask = StageScorer(TargetImage(srgb=small, analysis_srgb=sharp), {"neural": "off"})._target_objects()
+    assert mask is not None and mask.shape == (96, 96) and mask[35:55, 25:45].all() and not mask[:20].any()
+    assert StageScorer(TargetImage(srgb=small), {"neural": "off"})._target_objects() is None
