@@ -48,13 +48,13 @@ class Scorer:
 
     def __init__(self, target_srgb: np.ndarray, config: ScoreConfig | Mapping[str, Any] | None = None,
                  target_alpha: np.ndarray | None = None, target_composited: bool = False,
-                 target_objects: np.ndarray | None = None) -> None:
-        """``target_objects``: the target's object mask (HxW bool, any resolution) for the ``objects``
-        foreground, when it was found on a sharper copy of the target than this one; resized per view."""
+                 target_foreground: np.ndarray | None = None) -> None:
+        """``target_foreground``: the target's foreground (HxW bool, any resolution) when the caller found it
+        on a sharper copy of the target; it is resized to each view instead of being found there again."""
         self.config = parse_config(config)
-        if target_objects is not None and np.ndim(target_objects) != 2:
-            raise ScoringError(f"target_objects must be an HxW mask, got shape {np.shape(target_objects)}")
-        self.target_objects = None if target_objects is None else np.asarray(target_objects, dtype=bool)
+        if target_foreground is not None and np.ndim(target_foreground) != 2:
+            raise ScoringError(f"target_foreground must be an HxW mask, got shape {np.shape(target_foreground)}")
+        self.target_fg = None if target_foreground is None else np.asarray(target_foreground, dtype=bool)
         if target_composited:
             self.target, _ = to_srgb(target_srgb, None, self.config.background, "target")
             self.target_alpha = None if target_alpha is None else as_alpha(target_alpha, self.target.shape[:2])
@@ -133,9 +133,7 @@ class Scorer:
         if shape not in self._views:
             srgb = resize_to(self.target, shape)
             alpha = None if self.target_alpha is None else resize_to(self.target_alpha, shape)
-            fg = None
-            if self.target_objects is not None and alpha is None and self.config.target_foreground == "objects":
-                fg = resize_to(self.target_objects.astype(np.float32), shape) >= 0.5
+            fg = None if self.target_fg is None else resize_to(self.target_fg.astype(np.float32), shape) >= 0.5
             self._views[shape] = T.analyse_target(srgb, alpha, self.config.edge_sigma, self.config.color_bins,
                                                   self.config.target_foreground, fg=fg)
         return self._views[shape]

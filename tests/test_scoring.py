@@ -330,8 +330,8 @@ def test_the_target_foreground_leaves_cast_shadows_to_the_ground():
     assert mask_term("objects") > 0.95 and mask_term("border") < 0.7
 
 
-def test_a_given_target_object_mask_is_used_at_every_resolution():
-    """A mask found on the sharper perception-size copy replaces the working image's own analysis."""
+def test_a_given_target_foreground_is_used_at_every_resolution():
+    """A foreground found on the sharper perception-size copy replaces the working image's own analysis."""
     img = _box_with_shadow()
     only_mask = {**{k: 0.0 for k in OFFLINE_WEIGHTS.as_dict()}, "mask": 1.0}
     config = ScoreConfig(neural="off", offline_weights=only_mask)
@@ -339,11 +339,9 @@ def test_a_given_target_object_mask_is_used_at_every_resolution():
     given[80:140, 40:64] = True
     index = np.zeros(img.shape[:2], np.int32)
     index[40:70, 20:32] = 1  # a render of exactly that half
-    with_mask = Scorer(img, config, target_objects=given)
-    assert with_mask.score(img, index).terms["mask"] > 0.95
+    assert Scorer(img, config, target_foreground=given).score(img, index).terms["mask"] > 0.95
     assert Scorer(img, config).score(img, index).terms["mask"] < 0.7  # its own analysis finds the whole box
-    border = Scorer(img, ScoreConfig(neural="off", offline_weights=only_mask, target_foreground="border"),
-                    target_objects=given)
-    assert border.score(img, index).terms["mask"] < 0.7  # "border" keeps its own foreground
+    small = np.zeros((48, 48, 3), np.float32)  # a view at another size resizes the given mask too
+    assert Scorer(img, config, target_foreground=given).score(small, index[::2, ::2]).terms["mask"] > 0.9
     with pytest.raises(ScoringError):
-        Scorer(img, config, target_objects=np.zeros((4, 4, 3), bool))
+        Scorer(img, config, target_foreground=np.zeros((4, 4, 3), bool))

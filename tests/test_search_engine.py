@@ -220,13 +220,16 @@ def test_resume_renders_machinery_faults_again_but_replays_program_faults():
     assert sorted(h for h, _ in evaluator.replay) == ["ok", "policy", "raises"]
 
 
-def test_stage_scorer_reads_the_target_objects_from_the_perception_copy():
+def test_stage_scorer_finds_the_target_foreground_on_the_perception_copy():
     from scoring.images import resize_to
     from seig_search.search.backends import StageScorer
 
     sharp = np.full((96, 96, 3), 0.6, np.float32)
     sharp[30:60, 20:50] = (0.75, 0.12, 0.1)
     small = resize_to(sharp, (48, 48))
-    mask = StageScorer(TargetImage(srgb=small, analysis_srgb=sharp), {"neural": "off"})._target_objects()
+    mask = StageScorer(TargetImage(srgb=small, analysis_srgb=sharp), {"neural": "off"})._target_foreground
     assert mask is not None and mask.shape == (96, 96) and mask[35:55, 25:45].all() and not mask[:20].any()
-    assert StageScorer(TargetImage(srgb=small), {"neural": "off"})._target_objects() is None
+    assert StageScorer(TargetImage(srgb=small), {"neural": "off"})._target_foreground is None
+    alpha = np.ones((96, 96), np.float32)  # a cut-out's alpha is exact at any size: no second analysis
+    cutout = TargetImage(srgb=small, alpha=alpha[::2, ::2], analysis_srgb=sharp, analysis_alpha=alpha)
+    assert StageScorer(cutout, {"neural": "off"})._target_foreground is None

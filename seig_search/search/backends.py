@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from functools import cached_property
 from typing import Any
 
 import numpy as np
@@ -54,20 +55,19 @@ class StageScorer:
         self.target = target
         self.base = dict(score_config)
         self._scorers: dict[str, Any] = {}
-        self._objects: np.ndarray | None = None
-        self._objects_done = False
 
-    def _target_objects(self) -> np.ndarray | None:
-        """The target's object mask from its perception-size copy, found once for every setting; None when
-        there is no such copy (the scorer then analyses the working image itself) or the target is a cut-out."""
-        if not self._objects_done:
-            self._objects_done = True
-            sharp, alpha = self.target.for_analysis()
-            if sharp is not self.target.srgb and alpha is None and min(sharp.shape[:2]) >= 16:
-                from seig_search.perception.analyse import object_foreground
+    @cached_property
+    def _target_foreground(self) -> np.ndarray | None:
+        """The target's foreground found once on its perception-size copy (the scorer's own rule, at the
+        resolution image analysis was tuned at); None without such a copy or for a cut-out, whose alpha is
+        exact at any size: each scorer then finds it on the working image."""
+        sharp, alpha = self.target.for_analysis()
+        if sharp is self.target.srgb or alpha is not None:
+            return None
+        from scoring.scorer import parse_config
+        from scoring.terms import target_foreground
 
-                self._objects = object_foreground(sharp)
-        return self._objects
+        return target_foreground(sharp, None, parse_config(self.base).target_foreground)
 
     def scorer_for(self, setting: EvalSetting):
         if setting.key not in self._scorers:
@@ -84,7 +84,7 @@ class StageScorer:
                     config["offline_weights"] = offline
             # TargetImage.srgb is already composited over the background; alpha only marks the foreground.
             self._scorers[setting.key] = Scorer(self.target.srgb, config, target_alpha=self.target.alpha,
-                                                target_composited=True, target_objects=self._target_objects())
+                                                target_composited=True, target_foreground=self._target_foreground)
         return self._scorers[setting.key]
 
     def score(self, setting: EvalSetting, renders: list[np.ndarray], index: list[np.ndarray | None]
