@@ -32,6 +32,7 @@ def test_overrides_and_none_keeps_file_value():
     ({"size": 3}, "search.size"),
     ({"seed": -1}, "search.seed"),
     ({"workers": 0}, "search.workers"),
+    ({"perception_size": 4}, "search.perception_size"),
 ])
 def test_bad_values_name_the_key(override, key):
     with pytest.raises(ConfigError, match=key) as info:
