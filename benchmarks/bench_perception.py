@@ -132,6 +132,24 @@ def _camera_errors(spec, est) -> tuple[float, float]:
     return abs(float(est.camera.lens) - float(cam.lens)), abs(float(est.camera.pitch_deg) - pitch)
 
 
+def _light_errors(spec, est) -> tuple[float | None, float | None]:
+    """Key-light azimuth error (degrees, relative to the camera's viewing azimuth: the only frame one image
+    fixes) and elevation error of the estimate; None when the scene has no sun."""
+    suns = [lt for lt in spec.lights if lt.kind == "SUN"]
+    if not suns:
+        return None, None
+    true = np.asarray(suns[0].location, float) - np.asarray(suns[0].look_at, float)
+    true /= np.linalg.norm(true)
+    view = np.asarray(spec.camera.look_at, float) - np.asarray(spec.camera.location, float)
+    est_view = np.asarray(est.camera.look_at, float) - np.asarray(est.camera.location, float)
+    d = np.asarray(est.light.direction, float)
+    rel_true = np.degrees(np.arctan2(true[1], true[0]) - np.arctan2(view[1], view[0]))
+    rel_est = np.degrees(np.arctan2(d[1], d[0]) - np.arctan2(est_view[1], est_view[0]))
+    az_err = abs((rel_est - rel_true + 180.0) % 360.0 - 180.0)
+    el_err = abs(np.degrees(np.arcsin(np.clip(d[2], -1, 1))) - np.degrees(np.arcsin(np.clip(true[2], -1, 1))))
+    return float(az_err), float(el_err)
+
+
 def _pred_records(est, scale: float = 1.0):
     """Perception's objects as records; ``scale`` maps its image's pixels to the render's."""
     from scoring.scene_metrics import ObjectRecord
@@ -174,6 +192,7 @@ def run(suite: str, n: int, seed: int, size: tuple[int, int], samples: int, cach
         for k in ("shape_accuracy", "color_accuracy", "material_accuracy"):
             m[k + "_matched"] = m[k] * m["n_gt"] / m["matched"] if m["matched"] and m[k] is not None else None
         m["lens_error_mm"], m["pitch_error_deg"] = _camera_errors(spec, est)
+        m["light_azimuth_error_deg"], m["light_elevation_error_deg"] = _light_errors(spec, est)
         big = _gt_records(spec, r["summary"], r["index"], min_pixels=MIN_VISIBLE_PIXELS)
         m["count_exact_visible"] = len(est.objects) == len(big)
         rows.append(m)
@@ -199,6 +218,11 @@ def run(suite: str, n: int, seed: int, size: tuple[int, int], samples: int, cach
         "material_accuracy": mean("material_accuracy"), "size_accuracy": mean("size_accuracy"),
         "color_delta_e": mean("color_delta_e"), "position_error_rel": mean("position_error_rel"),
         "lens_error_mm": mean("lens_error_mm"), "pitch_error_deg": mean("pitch_error_deg"),
+        "light_azimuth_error_deg": mean("light_azimuth_error_deg"),
+        "light_azimuth_error_median_deg": float(np.median([row["light_azimuth_error_deg"] for row in rows
+                                                           if row["light_azimuth_error_deg"] is not None]
+                                                          or [float("nan")])),
+        "light_elevation_error_deg": mean("light_elevation_error_deg"),
         "seconds_per_image": t_total / max(n, 1),
     }
     return {"summary": summary, "rows": rows}
@@ -230,6 +254,7 @@ def main() -> None:
     for k in ("count_exact", "count_exact_visible", "shape_accuracy", "color_accuracy", "material_accuracy",
               "shape_accuracy_matched", "color_accuracy_matched", "material_accuracy_matched", "size_accuracy",
               "color_delta_e", "position_error_rel", "count_error_mean", "lens_error_mm", "pitch_error_deg",
+              "light_azimuth_error_deg", "light_azimuth_error_median_deg", "light_elevation_error_deg",
               "seconds_per_image"):
         print(f"| {k} | {s[k]:.3f} | {goals.get(k, '')} |")
     if args.json:

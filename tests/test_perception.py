@@ -169,6 +169,24 @@ def test_key_light_direction_from_shadows(rendered):
     assert d[2] > 0.0
 
 
+def _relative_light(est) -> tuple[float, float]:
+    """(azimuth relative to the camera's, elevation) of the estimated key light, in degrees."""
+    cam, d = est.camera.location, est.light.direction
+    return (math.degrees(math.atan2(d[1], d[0])) - math.degrees(math.atan2(cam[1], cam[0])),
+            math.degrees(math.asin(d[2])))
+
+
+def test_key_light_elevation_from_drawn_shadows(rendered):
+    """Three objects' drawn shadows fix the sun's azimuth and its elevation (which a prior used to set)."""
+    _, _, est = rendered["three"]
+    assert est.light.source == "shadows"
+    true_rel = math.degrees(math.atan2(SUN.location[1], SUN.location[0])) - CAMERA_YAW_DEG
+    true_el = math.degrees(math.atan2(SUN.location[2], math.hypot(SUN.location[0], SUN.location[1])))
+    rel, el = _relative_light(est)
+    assert abs((rel - true_rel + 180.0) % 360.0 - 180.0) < 15.0, (rel, true_rel)
+    assert abs(el - true_el) < 10.0, (el, true_el)
+
+
 def test_metal_and_rubber(rendered):
     assert rendered["metal"][2].objects[0].appearance.metallic == 1.0
     assert rendered["sphere"][2].objects[0].appearance.metallic == 0.0

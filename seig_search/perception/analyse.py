@@ -8,6 +8,7 @@ from seig_search.errors import InputImageError
 from seig_search.perception import camera as cam_mod
 from seig_search.perception.assembly import stack_on_base
 from seig_search.perception.background import analyse_background, denoise
+from seig_search.perception.cast_shadows import fit_key_light
 from seig_search.perception.casters import release_casterless_shadows, release_stray_shadows
 from seig_search.perception.colorspace import srgb_to_linear
 from seig_search.perception.lighting import estimate_light
@@ -94,6 +95,12 @@ def analyse(srgb: np.ndarray, alpha: np.ndarray | None = None, pitch_deg: float 
         ground_lin = np.median(srgb_to_linear(srgb[bg.ground_mask]), axis=0)
     objects = [_object(srgb, r, irradiance, ground_lin) for r in regions]
     camera, objects = place_objects(objects, camera, w, h, occluders=fg, srgb=srgb, free_aspect=use_alpha)
+    if not use_alpha and objects:
+        # the placed objects' drawn shadows fix the sun far better than where shadow pixels lie (cast_shadows.py)
+        key = fit_key_light(cam_mod.pinhole(camera, w, h), objects, bg.shadow_mask)
+        if key is not None:
+            light = estimate_light(srgb, bg, regions, cam_mod.pinhole(camera, w, h),
+                                   key=(key.azimuth_deg, key.elevation_deg))
     if use_alpha:  # no ground in a cut-out: only the lowest part of each connected foreground stands on it
         objects = drawable(objects)
         stack_on_base(objects, camera, fg, w, h)

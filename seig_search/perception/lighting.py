@@ -63,13 +63,16 @@ def shadow_azimuth(bg: Background, regions: list[Region], cam: PinholeCamera) ->
     return (shadow_az + 180.0) % 360.0, float("nan")
 
 
-def estimate_light(srgb: np.ndarray, bg: Background, regions: list[Region], cam: PinholeCamera) -> LightResult:
+def estimate_light(srgb: np.ndarray, bg: Background, regions: list[Region], cam: PinholeCamera,
+                   key: tuple[float, float] | None = None) -> LightResult:
+    """Key light, ambient and irradiance; ``key`` = (azimuth, elevation) in degrees when the fitted objects'
+    drawn shadows fixed the direction (``cast_shadows.fit_key_light``), else it comes from where shadows lie."""
     elevation = PRIOR_ELEVATION_DEG
     # prior azimuth: light from behind the camera's left shoulder
     fwd = cam.forward
     az = math.degrees(math.atan2(-fwd[1], -fwd[0])) + 45.0
     source = "prior"
-    found = shadow_azimuth(bg, regions, cam)
+    found = key if key is not None else shadow_azimuth(bg, regions, cam)
     if found is not None:
         az, el = found
         source = "shadows"
