@@ -2,24 +2,29 @@
 
 from __future__ import annotations
 
+import copy
+
 import numpy as np
 
 from seig_search.errors import InputImageError
 from seig_search.perception import camera as cam_mod
 from seig_search.perception.assembly import stack_on_base
 from seig_search.perception.background import analyse_background, denoise
-from seig_search.perception.cast_shadows import fit_key_light
+from seig_search.perception.cast_shadows import fit_key_light, light_vector
 from seig_search.perception.casters import release_casterless_shadows, release_stray_shadows
 from seig_search.perception.colorspace import srgb_to_linear
 from seig_search.perception.lighting import estimate_light
 from seig_search.perception.material import estimate_appearance
 from seig_search.perception.parts import cutout_parts, drawable
 from seig_search.perception.pitch_shading import refine_pitch
-from seig_search.perception.place import place_objects
+from seig_search.perception.own_shadow import shadow_trimmed_region
+from seig_search.perception.place import fit_object, outline_region, place_objects
 from seig_search.perception.segment import foreground_mask, segment_instances
 from seig_search.perception.types import Background, ObjectEstimate, SceneEstimate, ShapeGuess
 
 MAX_OBJECTS = 12
+TRIM_OWN_SHADOWS = True  # cut a grey object's own cast shadow out of its region with the fitted light
+REREAD_APPEARANCE = True
 
 
 def check_image(srgb: np.ndarray) -> None:
@@ -98,6 +103,10 @@ def analyse(srgb: np.ndarray, alpha: np.ndarray | None = None, pitch_deg: float 
     if not use_alpha and objects:
         # the placed objects' drawn shadows fix the sun far better than where shadow pixels lie (cast_shadows.py)
         key = fit_key_light(cam_mod.pinhole(camera, w, h), objects, bg.shadow_mask)
+        if key is not None and TRIM_OWN_SHADOWS:
+            cut = _trim_own_shadows(srgb, objects, camera, key, bg, fg, w, h, irradiance, ground_lin)
+            if cut.any():
+                key = fit_key_light(cam_mod.pinhole(camera, w, h), objects, bg.shadow_mask | cut) or key
         if key is not None:
             light = estimate_light(srgb, bg, regions, cam_mod.pinhole(camera, w, h),
                                    key=(key.azimuth_deg, key.elevation_deg))
@@ -111,6 +120,29 @@ def analyse(srgb: np.ndarray, alpha: np.ndarray | None = None, pitch_deg: float 
     est = SceneEstimate(objects=objects, background=bg, camera=camera, light=light.estimate,
                         ground_color=ground_color, notes=notes)  # type: ignore[arg-type]
     return est
+
+
+def _trim_own_shadows(srgb, objects, camera, key, bg, fg, w, h, irradiance, ground_lin) -> np.ndarray:
+    """Cut each object's own cast shadow out of its region where the key light shows it (own_shadow.py) and
+    re-fit those objects; returns the HxW mask of the pixels cut."""
+    light = light_vector(key.azimuth_deg, key.elevation_deg)
+    cut = np.zeros((h, w), bool)
+    for o in objects:
+        work = cam_mod.scaled(camera, 1.0 / o.fit_scale)  # the units the outline fits were made in
+        cam = cam_mod.pinhole(work, w, h)
+        region, _ = outline_region(o, srgb, fg)
+        unit = copy.copy(o)
+        unit.dims = tuple(d / o.fit_scale for d in o.dims)  # type: ignore[assignment]
+        unit.location = tuple(v / o.fit_scale for v in o.location)  # type: ignore[assignment]
+        trimmed = shadow_trimmed_region(cam, unit, region, light, bg.shadow_mask, fg)
+        if trimmed is None:
+            continue
+        if fit_object(o, cam, fg, srgb, region=trimmed, scale=o.fit_scale):
+            cut |= o.region.mask & ~trimmed.mask
+            o.region = trimmed
+            if REREAD_APPEARANCE:
+                o.appearance = estimate_appearance(srgb, trimmed, irradiance, ground_lin)
+    return cut
 
 
 def _object(srgb, region, irradiance, ground_lin):

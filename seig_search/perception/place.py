@@ -132,6 +132,43 @@ def candidate_shapes(region) -> tuple[str, ...]:
     return tuple(shapes)
 
 
+def outline_region(o: ObjectEstimate, srgb: np.ndarray | None, occluders=None):
+    """The region whose outline is the object's, and what may hide it: without a coloured object's
+    ground-coloured cast shadow (tint.py)."""
+    region, occ = o.region, occluders
+    if srgb is not None and TRIM_SHADOW:
+        region = own_colour_region(srgb, o.region, foreground=occluders)
+        if region is not o.region and occluders is not None:
+            occ = occluders & ~(o.region.mask & ~region.mask)
+    return region, occ
+
+
+def fit_object(o: ObjectEstimate, cam, occluders=None, srgb: np.ndarray | None = None, free_aspect: bool = False,
+               region=None, scale: float = 1.0) -> bool:
+    """Fit every candidate shape to the object's outline (``region`` when given) and set its ranked shapes,
+    dims, location and yaw; ``scale`` multiplies the fitted sizes (working units -> scene). False when the
+    region cannot stand on the ground."""
+    if region is None:
+        region, occ = outline_region(o, srgb, occluders)
+    else:
+        occ = occluders
+    fits = fit_region(cam, region, occ, candidate_shapes(region), free_aspect=free_aspect)
+    if not fits:
+        return False
+    ranked = _rank(fits, region, srgb, cam)
+    best = ranked[0][1]
+    # scores in [0, 1]: a cost gap of 0.05 (5% of the object's size, RMS) halves the likelihood
+    o.shapes = [ShapeGuess(f.shape, float(math.exp(-(c - ranked[0][0]) / 0.05 * math.log(2))))
+                for c, f in ranked]
+    o.dims = tuple(d * scale for d in best.dims)  # type: ignore[assignment]
+    o.location = tuple(v * scale for v in best.location)  # type: ignore[assignment]
+    o.rotation_deg = (0.0, 0.0, best.yaw_deg if best.shape in ("cube", "plane") else 0.0)
+    o.fits = {f.shape: f for f in fits}
+    if srgb is not None and occluders is not None and o.appearance.metallic < 0.5:
+        _glossy_top_is_metal(o, cam, best, region, srgb, occluders)
+    return True
+
+
 def place_objects(objects: list[ObjectEstimate], camera: CameraEstimate, width: int, height: int,
                   occluders=None, srgb: np.ndarray | None = None,
                   free_aspect: bool = False) -> tuple[CameraEstimate, list[ObjectEstimate]]:
@@ -140,29 +177,7 @@ def place_objects(objects: list[ObjectEstimate], camera: CameraEstimate, width: 
     With the sRGB image, the shading inside a region breaks near-ties between a box and a cylinder.
     """
     cam = cam_mod.pinhole(camera, width, height)
-    placed = []
-    for o in objects:
-        region, occ = o.region, occluders
-        if srgb is not None and TRIM_SHADOW:
-            # a coloured object's ground-coloured cast shadow kept in its region is ground, not outline
-            region = own_colour_region(srgb, o.region, foreground=occluders)
-            if region is not o.region and occluders is not None:
-                occ = occluders & ~(o.region.mask & ~region.mask)
-        fits = fit_region(cam, region, occ, candidate_shapes(region), free_aspect=free_aspect)
-        if not fits:
-            continue
-        ranked = _rank(fits, region, srgb, cam)
-        best = ranked[0][1]
-        # scores in [0, 1]: a cost gap of 0.05 (5% of the object's size, RMS) halves the likelihood
-        o.shapes = [ShapeGuess(f.shape, float(math.exp(-(c - ranked[0][0]) / 0.05 * math.log(2))))
-                    for c, f in ranked]
-        o.dims = best.dims
-        o.location = best.location
-        o.rotation_deg = (0.0, 0.0, best.yaw_deg if best.shape in ("cube", "plane") else 0.0)
-        o.fits = {f.shape: f for f in fits}
-        if srgb is not None and occluders is not None and o.appearance.metallic < 0.5:
-            _glossy_top_is_metal(o, cam, best, region, srgb, occluders)
-        placed.append(o)
+    placed = [o for o in objects if fit_object(o, cam, occluders, srgb, free_aspect)]
     if not placed:
         return cam_mod.scaled(camera, 5.0), placed
     k = PRIOR_OBJECT_SIZE / float(np.median([max(o.dims) for o in placed]))

@@ -1,0 +1,116 @@
+"""An object's own cast shadow left in its region, found with the fitted key light.
+
+A grey or black object's cast shadow has no colour of its own to tell it by (``tint.py`` cuts a coloured
+object's), so the two often come out as one region and the outline fit makes one big object of both. With the
+key light known (``cast_shadows.fit_key_light``) the two explanations can be compared directly: a large object
+whose drawn shadow falls outside the region (partly on lit ground), or a smaller one whose drawn shadow fills
+the rest of it. Smaller objects are tried around the fitted one, shifted against the light, and the region
+loses the shadow part of the best when it explains the pixels clearly better.
+"""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+from scipy import ndimage as ndi
+
+from seig_search.perception.cast_shadows import object_points, _fill_hull
+from seig_search.perception.geometry import PinholeCamera
+from seig_search.perception.tint import region_from_mask
+from seig_search.perception.types import ObjectEstimate, Region
+
+# tried sizes relative to the fitted object, shifts towards the light (negative) or away and across it (in
+# widths): a coarse grid, then half steps around its best
+SCALES = (0.5, 0.6, 0.7, 0.8, 0.9)
+ALONG = (-0.5, -0.3, -0.1, 0.1, 0.3)
+ACROSS = (-0.2, 0.0, 0.2)
+FINE_STEPS = (0.05, 0.1, 0.1)  # half the coarse steps of scale, along and across
+LIT_WEIGHT = 0.5  # a drawn shadow on lit ground costs half a mislabelled pixel (the shadow mask misses some)
+MIN_GAIN = 0.25  # the smaller object must cut the mismatch by this share of the fitted one's
+MIN_CUT_SHARE = 0.12  # ... and leave this share of the region to its shadow
+
+
+def _masks(cam: PinholeCamera, o: ObjectEstimate, light: np.ndarray, shape) -> tuple[np.ndarray, np.ndarray]:
+    pts = object_points(o)
+    sil = np.zeros(shape, bool)
+    _fill_hull(cam, pts, sil)
+    ground = np.concatenate([pts, pts - (pts[:, 2:3] / light[2]) * light[None, :]])
+    ground[:, 2] = 0.0
+    shd = np.zeros(shape, bool)
+    _fill_hull(cam, ground, shd)
+    return sil, shd & ~sil
+
+
+def _variant(o: ObjectEstimate, k: float, dx: float, dy: float) -> ObjectEstimate:
+    w, d, h = o.dims
+    v = ObjectEstimate(region=o.region, shapes=o.shapes, appearance=o.appearance,
+                       dims=(w * k, d * k, h * k),
+                       location=(o.location[0] + dx, o.location[1] + dy, h * k / 2.0),
+                       rotation_deg=o.rotation_deg)
+    return v
+
+
+def shadow_trimmed_region(cam: PinholeCamera, o: ObjectEstimate, region: Region, light: np.ndarray,
+                          shadow: np.ndarray, foreground: np.ndarray) -> Region | None:
+    """``region`` without the object's own cast shadow, or None when the fitted object explains it as well.
+
+    ``cam`` and ``o`` in the same units; ``light`` the unit vector towards the sun; ``shadow`` the observed
+    shadow mask; ``foreground`` every object's pixels.
+    """
+    if light[2] <= 0.05:
+        return None
+    shape = region.mask.shape
+    mask = region.mask
+    others = foreground & ~mask
+    hidden = ndi.binary_dilation(others, iterations=1)
+    dark_ok = mask | shadow | others
+    area = float(mask.sum())
+    along = -np.array([light[0], light[1]])
+    if np.linalg.norm(along) < 1e-6:
+        return None
+    along /= np.linalg.norm(along)
+    across = np.array([-along[1], along[0]])
+    width = max(o.dims[0], o.dims[1])
+
+    def cost(v: ObjectEstimate) -> tuple[float, np.ndarray, np.ndarray]:
+        sil, shd = _masks(cam, v, light, shape)
+        miss = np.count_nonzero(mask & ~sil & ~shd)
+        over = np.count_nonzero(sil & ~mask & ~hidden)
+        lit = np.count_nonzero(shd & ~dark_ok)
+        return (miss + over + LIT_WEIGHT * lit) / area, sil, shd
+
+    def variant(k: float, a: float, b: float) -> tuple[float, np.ndarray, np.ndarray]:
+        off = width * (a * along + b * across)
+        return cost(_variant(o, k, float(off[0]), float(off[1])))
+
+    plain, _, _ = cost(o)
+    best = (plain, 1.0, 0.0, 0.0, None, None)
+    for k in SCALES:
+        for a in ALONG:
+            for b in ACROSS:
+                c, sil, shd = variant(k, a, b)
+                if c < best[0]:
+                    best = (c, k, a, b, sil, shd)
+    if best[4] is not None:
+        _, k0, a0, b0, _, _ = best
+        dk, da, db = FINE_STEPS
+        for k in (k0 - dk, k0, k0 + dk):
+            for a in (a0 - da, a0, a0 + da):
+                for b in (b0 - db, b0, b0 + db):
+                    if k >= 1.0 or (k, a, b) == (k0, a0, b0):
+                        continue
+                    c, sil, shd = variant(k, a, b)
+                    if c < best[0]:
+                        best = (c, k, a, b, sil, shd)
+    c, k, _, _, sil, shd = best
+    if sil is None or c > (1.0 - MIN_GAIN) * plain:
+        return None
+    keep = mask & ~(shd & ~sil)
+    if keep.sum() > (1.0 - MIN_CUT_SHARE) * area or keep.sum() < 16:
+        return None
+    lab, n = ndi.label(keep)
+    if n > 1:
+        sizes = ndi.sum(keep, lab, index=np.arange(1, n + 1))
+        keep = lab == (1 + int(np.argmax(sizes)))
+    return region_from_mask(keep)

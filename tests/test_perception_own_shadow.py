@@ -1,0 +1,57 @@
+"""A grey object's own cast shadow left in its region (``own_shadow.py``), on drawn scenes with known answers."""
+
+from __future__ import annotations
+
+import numpy as np
+
+from seig_search.perception.cast_shadows import light_vector, shadow_footprints, silhouettes
+from seig_search.perception.fit import fit_region
+from seig_search.perception.geometry import PinholeCamera
+from seig_search.perception.own_shadow import shadow_trimmed_region
+from seig_search.perception.segment import _region
+from seig_search.perception.types import Appearance, ObjectEstimate, ShapeGuess
+
+SIZE = 96
+LIGHT = light_vector(150.0, 35.0)
+
+
+def _object(shape, x, y, size, region=None) -> ObjectEstimate:
+    region = region or _region(np.ones((SIZE, SIZE), bool))
+    return ObjectEstimate(region=region, shapes=[ShapeGuess(shape, 1.0)],
+                          appearance=Appearance((0.3, 0.3, 0.3), 0.8, 0.0), dims=(size, size, size),
+                          location=(x, y, size / 2), rotation_deg=(0.0, 0.0, 0.0))
+
+
+def _fitted(cam, region, shape):
+    """The object the outline fit makes of a region (what perception has before the trim)."""
+    fit = next(f for f in fit_region(cam, region, None, (shape,)) if f.shape == shape)
+    return _object(shape, fit.x, fit.y, fit.width, region)
+
+
+def _iou(a, b):
+    return (a & b).sum() / max((a | b).sum(), 1)
+
+
+def test_a_merged_own_shadow_is_cut_off():
+    cam = PinholeCamera.from_pitch(35.0, 5.0, 45.0, SIZE, SIZE)
+    truth = _object("sphere", 0.0, 0.0, 1.0)
+    sil = silhouettes(cam, [truth], (SIZE, SIZE))
+    shadow = shadow_footprints(cam, [truth], LIGHT, (SIZE, SIZE))[0] & ~sil
+    region = _region(sil | shadow)  # object and shadow came out as one region
+    fitted = _fitted(cam, region, "sphere")
+    assert fitted.dims[0] > 1.15  # the fit alone makes one big object of both
+    trimmed = shadow_trimmed_region(cam, fitted, region, LIGHT, np.zeros_like(sil), region.mask)
+    assert trimmed is not None
+    assert _iou(trimmed.mask, sil) > 0.8, _iou(trimmed.mask, sil)
+    refit = _fitted(cam, trimmed, "sphere")
+    assert abs(refit.dims[0] - 1.0) < 0.15
+
+
+def test_an_object_whose_shadow_lies_apart_is_left_alone():
+    cam = PinholeCamera.from_pitch(35.0, 5.0, 45.0, SIZE, SIZE)
+    truth = _object("cube", 0.3, -0.2, 1.0)
+    sil = silhouettes(cam, [truth], (SIZE, SIZE))
+    shadow = shadow_footprints(cam, [truth], LIGHT, (SIZE, SIZE))[0] & ~sil
+    region = _region(sil)
+    fitted = _fitted(cam, region, "cube")
+    assert shadow_trimmed_region(cam, fitted, region, LIGHT, shadow, region.mask) is None
