@@ -10,7 +10,8 @@ from seig_search.errors import InputImageError
 from seig_search.perception import camera as cam_mod
 from seig_search.perception.assembly import stack_on_base
 from seig_search.perception.background import analyse_background, denoise
-from seig_search.perception.cast_shadows import fit_key_light, light_vector
+from seig_search.perception.cast_shadows import fit_key_light, light_vector, shadow_footprints, silhouettes
+from seig_search.perception.hidden_objects import hidden_pieces, image_lab
 from seig_search.perception.casters import release_casterless_shadows, release_stray_shadows
 from seig_search.perception.colorspace import srgb_to_linear
 from seig_search.perception.lighting import estimate_light
@@ -18,6 +19,7 @@ from seig_search.perception.material import estimate_appearance
 from seig_search.perception.parts import cutout_parts, drawable
 from seig_search.perception.pitch_shading import refine_pitch
 from seig_search.perception.own_shadow import shadow_trimmed_region
+from seig_search.perception.tint import region_from_mask
 from seig_search.perception.place import fit_object, outline_region, place_objects
 from seig_search.perception.segment import foreground_mask, segment_instances
 from seig_search.perception.types import Background, ObjectEstimate, SceneEstimate, ShapeGuess
@@ -25,6 +27,7 @@ from seig_search.perception.types import Background, ObjectEstimate, SceneEstima
 MAX_OBJECTS = 12
 TRIM_OWN_SHADOWS = True  # cut a grey object's own cast shadow out of its region with the fitted light
 REREAD_APPEARANCE = True
+FIND_HIDDEN = True  # split objects standing behind another off its region (hidden_objects.py)
 
 
 def check_image(srgb: np.ndarray) -> None:
@@ -105,7 +108,10 @@ def analyse(srgb: np.ndarray, alpha: np.ndarray | None = None, pitch_deg: float 
         key = fit_key_light(cam_mod.pinhole(camera, w, h), objects, bg.shadow_mask)
         if key is not None and TRIM_OWN_SHADOWS:
             cut = _trim_own_shadows(srgb, objects, camera, key, bg, fg, w, h, irradiance, ground_lin)
-            if cut.any():
+            if FIND_HIDDEN:
+                objects = objects + _hidden_objects(srgb, objects, camera, key, bg, fg, w, h, irradiance,
+                                                    ground_lin)[:max(0, MAX_OBJECTS - len(objects))]
+            if cut.any() or FIND_HIDDEN:
                 key = fit_key_light(cam_mod.pinhole(camera, w, h), objects, bg.shadow_mask | cut) or key
         if key is not None:
             light = estimate_light(srgb, bg, regions, cam_mod.pinhole(camera, w, h),
@@ -143,6 +149,34 @@ def _trim_own_shadows(srgb, objects, camera, key, bg, fg, w, h, irradiance, grou
             if REREAD_APPEARANCE:
                 o.appearance = estimate_appearance(srgb, trimmed, irradiance, ground_lin)
     return cut
+
+
+def _hidden_objects(srgb, objects, camera, key, bg, fg, w, h, irradiance, ground_lin) -> list[ObjectEstimate]:
+    """Objects standing mostly hidden behind a fitted one, split off its region (hidden_objects.py); the front
+    objects are re-fitted without them."""
+    if bg.ground_mask is None or not bg.ground_mask.any():
+        return []
+    scene_cam = cam_mod.pinhole(camera, w, h)
+    drawn = np.zeros((h, w), bool)
+    for m in shadow_footprints(scene_cam, objects, light_vector(key.azimuth_deg, key.elevation_deg), (h, w)):
+        drawn |= m
+    lab = image_lab(srgb)
+    ground_lab = np.median(lab[bg.ground_mask], axis=0)
+    found = []
+    for o in list(objects):
+        pieces = hidden_pieces(o.region.mask, silhouettes(scene_cam, [o], (h, w)), drawn, lab, ground_lab)
+        if not pieces:
+            continue
+        cam = cam_mod.pinhole(cam_mod.scaled(camera, 1.0 / o.fit_scale), w, h)  # the outline fits' units
+        front = o.region.mask & ~np.any(pieces, axis=0)
+        if fit_object(o, cam, fg, srgb, region=region_from_mask(front), scale=o.fit_scale):
+            o.region = region_from_mask(front)
+        for piece in pieces:
+            new = _object(srgb, region_from_mask(piece), irradiance, ground_lin)
+            new.fit_scale = o.fit_scale
+            if fit_object(new, cam, fg, srgb, scale=o.fit_scale):
+                found.append(new)
+    return found
 
 
 def _object(srgb, region, irradiance, ground_lin):

@@ -1,0 +1,58 @@
+"""Objects mostly hidden behind another, found as what the front object's fitted outline leaves over.
+
+Segmentation joins a small part of another colour, or a grey or dark part, to the neighbour it shares most
+border with; when that part is the top of an object standing behind, the two come out as one region. The
+outline fit of the front object (a convex primitive) does not cover it: a compact piece of the region outside
+the fitted silhouette, above its middle (what stands behind shows higher in the image), not where any fitted
+object's drawn shadow falls, and unlike both the front object's colour and the ground's, is another object.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+from scipy import ndimage as ndi
+from skimage.color import deltaE_ciede2000, rgb2lab
+
+MIN_CORE_PX = 10  # pixels left after a one-pixel erosion: thin slivers along a fitted outline are not objects
+MAX_SHADOW_SHARE = 0.5  # a piece this much inside the drawn shadows is shadow
+MIN_DELTA_E_MAIN = 20.0  # CIEDE2000 between the piece and the rest of the region
+MIN_DELTA_E_GROUND = 18.0  # ... and between the piece and the ground (lit ground tinted by the object)
+
+
+def hidden_pieces(region: np.ndarray, silhouette: np.ndarray, drawn_shadows: np.ndarray, lab: np.ndarray,
+                  ground_lab: np.ndarray | None) -> list[np.ndarray]:
+    """HxW masks of the pieces of ``region`` that are other objects standing behind its fitted ``silhouette``.
+
+    ``lab``: the image in CIELAB; ``ground_lab``: the lit ground's colour (None: no ground, nothing is found).
+    """
+    if ground_lab is None or not silhouette.any():
+        return []
+    inside = region & silhouette
+    if not inside.any():
+        return []
+    left = region & ~ndi.binary_dilation(silhouette, iterations=1)
+    labels, n = ndi.label(left)
+    if n == 0:
+        return []
+    middle_row = float(np.nonzero(silhouette)[0].mean())
+    main_lab = np.median(lab[inside], axis=0)
+    pieces = []
+    for k in range(1, n + 1):
+        piece = labels == k
+        if ndi.binary_erosion(piece).sum() < MIN_CORE_PX:
+            continue
+        if np.nonzero(piece)[0].mean() >= middle_row:
+            continue
+        if (piece & drawn_shadows).sum() >= MAX_SHADOW_SHARE * piece.sum():
+            continue
+        piece_lab = np.median(lab[piece], axis=0)
+        if float(deltaE_ciede2000(piece_lab, main_lab)) < MIN_DELTA_E_MAIN:
+            continue
+        if float(deltaE_ciede2000(piece_lab, ground_lab)) < MIN_DELTA_E_GROUND:
+            continue
+        pieces.append(piece)
+    return pieces
+
+
+def image_lab(srgb: np.ndarray) -> np.ndarray:
+    return rgb2lab(np.clip(srgb, 0.0, 1.0))
