@@ -19,10 +19,14 @@ from seig_search.perception.fit import unit_points
 from seig_search.perception.geometry import PinholeCamera
 from seig_search.perception.types import ObjectEstimate
 
-MIN_ELEVATION_DEG = 10.0
-MAX_ELEVATION_DEG = 85.0
+# The elevation is searched within a daylight-like range: shadows lengthened by other lights or softened by an
+# area light made the free fit pick a low sun (10-28 degrees on mixed-light scenes), whose brightness, scaled to
+# light the ground as seen, then overlit every side facing it (first-guess PSNR -0.26 dB on 50 `mixed` scenes;
+# within 30-75: -0.09 dB, within noise, and +0.23 dB over a fixed 50 degrees on 50 `primitives` scenes).
+MIN_ELEVATION_DEG = 30.0
+MAX_ELEVATION_DEG = 75.0
 COARSE_AZIMUTHS = tuple(range(0, 360, 15))
-COARSE_ELEVATIONS = (20.0, 30.0, 40.0, 50.0, 60.0, 70.0)
+COARSE_ELEVATIONS = (30.0, 40.0, 50.0, 60.0, 70.0)
 REFINE_STEPS = ((7.0, 5.0), (3.0, 2.0))  # (azimuth, elevation) steps of the local refinements
 MIN_SHADOW_IOU = 0.15  # below this the drawn shadows explain too little to trust the direction
 
