@@ -112,7 +112,8 @@ def analyse(srgb: np.ndarray, alpha: np.ndarray | None = None, pitch_deg: float 
                 objects = objects + _hidden_objects(srgb, objects, camera, key, bg, fg, w, h, irradiance,
                                                     ground_lin)[:max(0, MAX_OBJECTS - len(objects))]
             if cut.any() or FIND_HIDDEN:
-                key = fit_key_light(cam_mod.pinhole(camera, w, h), objects, bg.shadow_mask | cut) or key
+                # the objects moved a little: refine the direction from the first fit, no new grid
+                key = fit_key_light(cam_mod.pinhole(camera, w, h), objects, bg.shadow_mask | cut, start=key) or key
         if key is not None:
             light = estimate_light(srgb, bg, regions, cam_mod.pinhole(camera, w, h),
                                    key=(key.azimuth_deg, key.elevation_deg))

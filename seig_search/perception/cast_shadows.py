@@ -12,10 +12,10 @@ import math
 from dataclasses import dataclass
 
 import numpy as np
-from scipy.spatial import ConvexHull, QhullError
+from scipy.spatial import QhullError
 from skimage.draw import polygon as draw_polygon
 
-from seig_search.perception.fit import unit_points
+from seig_search.perception.fit import _hull_vertices, _project, unit_points
 from seig_search.perception.geometry import PinholeCamera
 from seig_search.perception.types import ObjectEstimate
 
@@ -54,11 +54,11 @@ def object_points(o: ObjectEstimate) -> np.ndarray:
 
 def _fill_hull(cam: PinholeCamera, pts: np.ndarray, out: np.ndarray) -> None:
     """Set the pixels of the convex hull of the projected world points in ``out`` (nothing if any is behind)."""
-    img = cam.project(pts)
-    if np.isnan(img).any():
+    img = _project(cam, pts)  # the outline fit's fast paths: thousands of hulls per image
+    if img is None:
         return
     try:
-        hull = img[ConvexHull(img).vertices]
+        hull = img[_hull_vertices(img)]
     except (QhullError, ValueError):
         return
     rr, cc = draw_polygon(hull[:, 0], hull[:, 1], out.shape)
@@ -74,11 +74,11 @@ def silhouettes(cam: PinholeCamera, objects: list[ObjectEstimate], shape: tuple[
 
 
 def shadow_footprints(cam: PinholeCamera, objects: list[ObjectEstimate], light: np.ndarray,
-                      shape: tuple[int, int]) -> list[np.ndarray]:
-    """Per object, the HxW mask of the ground its shadow and footprint cover for a sun along ``light``."""
+                      shape: tuple[int, int], points: list[np.ndarray] | None = None) -> list[np.ndarray]:
+    """Per object, the HxW mask of the ground its shadow and footprint cover for a sun along ``light``
+    (``points``: the objects' ``object_points``, when already at hand)."""
     masks = []
-    for o in objects:
-        pts = object_points(o)
+    for pts in points if points is not None else [object_points(o) for o in objects]:
         slid = pts - (pts[:, 2:3] / light[2]) * light[None, :]
         ground = np.concatenate([pts, slid])
         ground[:, 2] = 0.0
@@ -88,12 +88,13 @@ def shadow_footprints(cam: PinholeCamera, objects: list[ObjectEstimate], light: 
     return masks
 
 
-def fit_key_light(cam: PinholeCamera, objects: list[ObjectEstimate], observed: np.ndarray) -> KeyLightFit | None:
+def fit_key_light(cam: PinholeCamera, objects: list[ObjectEstimate], observed: np.ndarray,
+                  start: KeyLightFit | None = None) -> KeyLightFit | None:
     """The sun direction whose drawn shadows best overlap ``observed`` (HxW shadow mask), or None.
 
-    Coarse grid over azimuth and elevation, then two local refinements; the overlap is intersection over union,
-    counted off the silhouettes. None when there is nothing to compare or the best overlap is under
-    ``MIN_SHADOW_IOU``.
+    Coarse grid over azimuth and elevation (or ``start``, an earlier fit of nearly the same objects), then two
+    local refinements; the overlap is intersection over union, counted off the silhouettes. None when there is
+    nothing to compare or the best overlap is under ``MIN_SHADOW_IOU``.
     """
     if not objects or observed is None or not observed.any():
         return None
@@ -103,14 +104,19 @@ def fit_key_light(cam: PinholeCamera, objects: list[ObjectEstimate], observed: n
     if not seen.any():
         return None
 
+    points = [object_points(o) for o in objects]
+
     def iou(az: float, el: float) -> float:
         drawn = np.zeros(shape, bool)
-        for m in shadow_footprints(cam, objects, light_vector(az, el), shape):
+        for m in shadow_footprints(cam, objects, light_vector(az, el), shape, points):
             drawn |= m
         drawn &= ~hidden
         return float((drawn & seen).sum()) / max(float((drawn | seen).sum()), 1.0)
 
-    best = max((iou(az, el), az, el) for az in COARSE_AZIMUTHS for el in COARSE_ELEVATIONS)
+    if start is not None:
+        best = (iou(start.azimuth_deg, start.elevation_deg), start.azimuth_deg, start.elevation_deg)
+    else:
+        best = max((iou(az, el), az, el) for az in COARSE_AZIMUTHS for el in COARSE_ELEVATIONS)
     for d_az, d_el in REFINE_STEPS:
         _, az, el = best
         best = max([best] + [(iou(az + a, el + e), az + a, el + e) for a in (-d_az, 0.0, d_az)

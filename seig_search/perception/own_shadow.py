@@ -31,8 +31,8 @@ MIN_GAIN = 0.25  # the smaller object must cut the mismatch by this share of the
 MIN_CUT_SHARE = 0.12  # ... and leave this share of the region to its shadow
 
 
-def _masks(cam: PinholeCamera, o: ObjectEstimate, light: np.ndarray, shape) -> tuple[np.ndarray, np.ndarray]:
-    pts = object_points(o)
+def _masks(cam: PinholeCamera, pts: np.ndarray, light: np.ndarray, shape) -> tuple[np.ndarray, np.ndarray]:
+    """Silhouette and drawn shadow (off the silhouette) of the primitive whose hull points are ``pts``."""
     sil = np.zeros(shape, bool)
     _fill_hull(cam, pts, sil)
     ground = np.concatenate([pts, pts - (pts[:, 2:3] / light[2]) * light[None, :]])
@@ -40,15 +40,6 @@ def _masks(cam: PinholeCamera, o: ObjectEstimate, light: np.ndarray, shape) -> t
     shd = np.zeros(shape, bool)
     _fill_hull(cam, ground, shd)
     return sil, shd & ~sil
-
-
-def _variant(o: ObjectEstimate, k: float, dx: float, dy: float) -> ObjectEstimate:
-    w, d, h = o.dims
-    v = ObjectEstimate(region=o.region, shapes=o.shapes, appearance=o.appearance,
-                       dims=(w * k, d * k, h * k),
-                       location=(o.location[0] + dx, o.location[1] + dy, h * k / 2.0),
-                       rotation_deg=o.rotation_deg)
-    return v
 
 
 def shadow_trimmed_region(cam: PinholeCamera, o: ObjectEstimate, region: Region, light: np.ndarray,
@@ -73,18 +64,22 @@ def shadow_trimmed_region(cam: PinholeCamera, o: ObjectEstimate, region: Region,
     across = np.array([-along[1], along[0]])
     width = max(o.dims[0], o.dims[1])
 
-    def cost(v: ObjectEstimate) -> tuple[float, np.ndarray, np.ndarray]:
-        sil, shd = _masks(cam, v, light, shape)
+    points = object_points(o)
+    base = np.array([o.location[0], o.location[1], 0.0])
+
+    def cost(pts: np.ndarray) -> tuple[float, np.ndarray, np.ndarray]:
+        sil, shd = _masks(cam, pts, light, shape)
         miss = np.count_nonzero(mask & ~sil & ~shd)
         over = np.count_nonzero(sil & ~mask & ~hidden)
         lit = np.count_nonzero(shd & ~dark_ok)
         return (miss + over + LIT_WEIGHT * lit) / area, sil, shd
 
     def variant(k: float, a: float, b: float) -> tuple[float, np.ndarray, np.ndarray]:
+        # the same primitive scaled by k about its base centre and moved on the ground
         off = width * (a * along + b * across)
-        return cost(_variant(o, k, float(off[0]), float(off[1])))
+        return cost((points - base) * k + base + np.array([off[0], off[1], 0.0]))
 
-    plain, _, _ = cost(o)
+    plain, _, _ = cost(points)
     best = (plain, 1.0, 0.0, 0.0, None, None)
     for k in SCALES:
         for a in ALONG:
