@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import copy
-
 import numpy as np
 
 from seig_search.errors import InputImageError
@@ -26,7 +24,6 @@ from seig_search.perception.types import Background, ObjectEstimate, SceneEstima
 
 MAX_OBJECTS = 12
 TRIM_OWN_SHADOWS = True  # cut a grey object's own cast shadow out of its region with the fitted light
-REREAD_APPEARANCE = True
 FIND_HIDDEN = True  # split objects standing behind another off its region (hidden_objects.py)
 
 
@@ -133,22 +130,18 @@ def _trim_own_shadows(srgb, objects, camera, key, bg, fg, w, h, irradiance, grou
     """Cut each object's own cast shadow out of its region where the key light shows it (own_shadow.py) and
     re-fit those objects; returns the HxW mask of the pixels cut."""
     light = light_vector(key.azimuth_deg, key.elevation_deg)
+    scene_cam = cam_mod.pinhole(camera, w, h)
     cut = np.zeros((h, w), bool)
     for o in objects:
-        work = cam_mod.scaled(camera, 1.0 / o.fit_scale)  # the units the outline fits were made in
-        cam = cam_mod.pinhole(work, w, h)
         region, _ = outline_region(o, srgb, fg)
-        unit = copy.copy(o)
-        unit.dims = tuple(d / o.fit_scale for d in o.dims)  # type: ignore[assignment]
-        unit.location = tuple(v / o.fit_scale for v in o.location)  # type: ignore[assignment]
-        trimmed = shadow_trimmed_region(cam, unit, region, light, bg.shadow_mask, fg)
+        trimmed = shadow_trimmed_region(scene_cam, o, region, light, bg.shadow_mask, fg)
         if trimmed is None:
             continue
+        cam = cam_mod.pinhole(cam_mod.scaled(camera, 1.0 / o.fit_scale), w, h)  # the outline fits' units
         if fit_object(o, cam, fg, srgb, region=trimmed, scale=o.fit_scale):
             cut |= o.region.mask & ~trimmed.mask
             o.region = trimmed
-            if REREAD_APPEARANCE:
-                o.appearance = estimate_appearance(srgb, trimmed, irradiance, ground_lin)
+            o.appearance = estimate_appearance(srgb, trimmed, irradiance, ground_lin)
     return cut
 
 

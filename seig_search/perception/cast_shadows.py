@@ -52,7 +52,7 @@ def object_points(o: ObjectEstimate) -> np.ndarray:
     return pts @ np.array([[c, s, 0.0], [-s, c, 0.0], [0.0, 0.0, 1.0]]) + np.array([o.location[0], o.location[1], 0.0])
 
 
-def _fill_hull(cam: PinholeCamera, pts: np.ndarray, out: np.ndarray) -> None:
+def fill_hull(cam: PinholeCamera, pts: np.ndarray, out: np.ndarray) -> None:
     """Set the pixels of the convex hull of the projected world points in ``out`` (nothing if any is behind)."""
     img = _project(cam, pts)  # the outline fit's fast paths: thousands of hulls per image
     if img is None:
@@ -65,11 +65,19 @@ def _fill_hull(cam: PinholeCamera, pts: np.ndarray, out: np.ndarray) -> None:
     out[rr, cc] = True
 
 
+def ground_hull_points(pts: np.ndarray, light: np.ndarray) -> np.ndarray:
+    """Ground points whose convex hull is what a primitive's shadow and footprint cover for a sun along
+    ``light``: its points and the same points slid along the light onto the ground."""
+    ground = np.concatenate([pts, pts - (pts[:, 2:3] / light[2]) * light[None, :]])
+    ground[:, 2] = 0.0
+    return ground
+
+
 def silhouettes(cam: PinholeCamera, objects: list[ObjectEstimate], shape: tuple[int, int]) -> np.ndarray:
     """HxW mask of every fitted object's outline."""
     out = np.zeros(shape, bool)
     for o in objects:
-        _fill_hull(cam, object_points(o), out)
+        fill_hull(cam, object_points(o), out)
     return out
 
 
@@ -79,11 +87,8 @@ def shadow_footprints(cam: PinholeCamera, objects: list[ObjectEstimate], light: 
     (``points``: the objects' ``object_points``, when already at hand)."""
     masks = []
     for pts in points if points is not None else [object_points(o) for o in objects]:
-        slid = pts - (pts[:, 2:3] / light[2]) * light[None, :]
-        ground = np.concatenate([pts, slid])
-        ground[:, 2] = 0.0
         m = np.zeros(shape, bool)
-        _fill_hull(cam, ground, m)
+        fill_hull(cam, ground_hull_points(pts, light), m)
         masks.append(m)
     return masks
 

@@ -10,12 +10,10 @@ loses the shadow part of the best when it explains the pixels clearly better.
 
 from __future__ import annotations
 
-import math
-
 import numpy as np
 from scipy import ndimage as ndi
 
-from seig_search.perception.cast_shadows import object_points, _fill_hull
+from seig_search.perception.cast_shadows import fill_hull, ground_hull_points, object_points
 from seig_search.perception.geometry import PinholeCamera
 from seig_search.perception.tint import region_from_mask
 from seig_search.perception.types import ObjectEstimate, Region
@@ -34,11 +32,9 @@ MIN_CUT_SHARE = 0.12  # ... and leave this share of the region to its shadow
 def _masks(cam: PinholeCamera, pts: np.ndarray, light: np.ndarray, shape) -> tuple[np.ndarray, np.ndarray]:
     """Silhouette and drawn shadow (off the silhouette) of the primitive whose hull points are ``pts``."""
     sil = np.zeros(shape, bool)
-    _fill_hull(cam, pts, sil)
-    ground = np.concatenate([pts, pts - (pts[:, 2:3] / light[2]) * light[None, :]])
-    ground[:, 2] = 0.0
+    fill_hull(cam, pts, sil)
     shd = np.zeros(shape, bool)
-    _fill_hull(cam, ground, shd)
+    fill_hull(cam, ground_hull_points(pts, light), shd)
     return sil, shd & ~sil
 
 
