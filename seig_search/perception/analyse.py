@@ -17,6 +17,7 @@ from seig_search.perception.material import estimate_appearance
 from seig_search.perception.parts import cutout_parts, drawable
 from seig_search.perception.pitch_shading import refine_pitch
 from seig_search.perception.own_shadow import shadow_trimmed_region
+from seig_search.perception.rejoin import rejoin_split_objects
 from seig_search.perception.tint import region_from_mask
 from seig_search.perception.place import fit_object, outline_region, place_objects
 from seig_search.perception.segment import foreground_mask, segment_instances
@@ -25,6 +26,7 @@ from seig_search.perception.types import Background, ObjectEstimate, SceneEstima
 MAX_OBJECTS = 12
 TRIM_OWN_SHADOWS = True  # cut a grey object's own cast shadow out of its region with the fitted light
 FIND_HIDDEN = True  # split objects standing behind another off its region (hidden_objects.py)
+REJOIN_SPLIT = True  # join touching one-hue pieces that one primitive outlines as well (rejoin.py)
 
 
 def check_image(srgb: np.ndarray) -> None:
@@ -100,6 +102,8 @@ def analyse(srgb: np.ndarray, alpha: np.ndarray | None = None, pitch_deg: float 
         ground_lin = np.median(srgb_to_linear(srgb[bg.ground_mask]), axis=0)
     objects = [_object(srgb, r, irradiance, ground_lin) for r in regions]
     camera, objects = place_objects(objects, camera, w, h, occluders=fg, srgb=srgb, free_aspect=use_alpha)
+    if not use_alpha and objects and REJOIN_SPLIT:
+        objects = _rejoin(srgb, objects, camera, fg, w, h, irradiance, ground_lin)
     if not use_alpha and objects:
         # the placed objects' drawn shadows fix the sun far better than where shadow pixels lie (cast_shadows.py)
         key = fit_key_light(cam_mod.pinhole(camera, w, h), objects, bg.shadow_mask)
@@ -124,6 +128,19 @@ def analyse(srgb: np.ndarray, alpha: np.ndarray | None = None, pitch_deg: float 
     est = SceneEstimate(objects=objects, background=bg, camera=camera, light=light.estimate,
                         ground_color=ground_color, notes=notes)  # type: ignore[arg-type]
     return est
+
+
+def _rejoin(srgb, objects, camera, fg, w, h, irradiance, ground_lin) -> list[ObjectEstimate]:
+    """Objects split by reflections or shading joined again (rejoin.py), fitted in their outline units."""
+    def fit_cam(o):
+        return cam_mod.pinhole(cam_mod.scaled(camera, 1.0 / o.fit_scale), w, h)
+
+    def make(mask, like):
+        new = _object(srgb, region_from_mask(mask), irradiance, ground_lin)
+        new.fit_scale = like.fit_scale
+        return new if fit_object(new, fit_cam(like), fg, srgb, scale=like.fit_scale) else None
+
+    return rejoin_split_objects(objects, fit_cam, fg, srgb, make)
 
 
 def _trim_own_shadows(srgb, objects, camera, key, bg, fg, w, h, irradiance, ground_lin) -> np.ndarray:

@@ -1,0 +1,82 @@
+"""Pieces of one object that segmentation split apart, joined again by the outline fit.
+
+A metal object's reflections, a cube's lit and shaded faces or a cylinder's bright top can cut one object into
+touching regions of one hue. Each piece alone fits some primitive, since the fit ignores outline parts another
+region may hide, so the piece count is no evidence. The joined region is: where one primitive fits the union's
+outline at least as well as it fits the worse-fitted piece, and well in absolute terms, one object explains
+the pixels as well as two (the simpler scene wins). Two objects of one hue, one in front of the other, give a
+union no primitive outlines well.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+import numpy as np
+from scipy import ndimage as ndi
+
+from seig_search.perception.colorspace import srgb_to_linear
+from seig_search.perception.colour_parts import distinct_hues
+from seig_search.perception.fit import fit_region
+from seig_search.perception.place import candidate_shapes
+from seig_search.perception.tint import region_from_mask
+from seig_search.perception.types import ObjectEstimate
+
+MAX_UNION_COST = 0.05  # outline RMS over the region's size that one primitive must reach on the union (dev seeds)
+
+
+def _best_cost(o: ObjectEstimate) -> float:
+    return min((f.cost for f in o.fits.values()), default=float("inf"))
+
+
+def _touch(a: np.ndarray, b: np.ndarray) -> bool:
+    return bool((ndi.binary_dilation(a, iterations=1) & b).any())
+
+
+def rejoin_split_objects(objects: list[ObjectEstimate], fit_cam: Callable[[ObjectEstimate], object],
+                         occluders: np.ndarray, srgb: np.ndarray,
+                         make: Callable[[np.ndarray, ObjectEstimate], ObjectEstimate | None]) -> list[ObjectEstimate]:
+    """``objects`` with touching one-hue pieces that one primitive outlines as well joined, best join first.
+
+    ``fit_cam(o)``: the pinhole camera in the units of ``o``'s outline fit; ``make(mask, like)``: the object
+    fitted to the joined ``mask`` (in ``like``'s units), or None when it cannot stand on the ground.
+    """
+    lin3 = srgb_to_linear(srgb)
+    objects = list(objects)
+    tried: dict[tuple[int, int], float | None] = {}  # join cost per pair of objects, by identity
+    while True:
+        best: tuple[float, int, int] | None = None
+        for i, a in enumerate(objects):
+            for j in range(i + 1, len(objects)):
+                b = objects[j]
+                key = (id(a), id(b))
+                if key not in tried:
+                    tried[key] = _join_cost(a, b, fit_cam(a), occluders, lin3)
+                cost = tried[key]
+                if cost is not None and (best is None or cost < best[0]):
+                    best = (cost, i, j)
+        if best is None:
+            return objects
+        _, i, j = best
+        a, b = objects[i], objects[j]
+        joined = make(a.region.mask | b.region.mask, a if a.region.area >= b.region.area else b)
+        if joined is None:
+            tried[(id(a), id(b))] = None
+            continue
+        objects = [o for k, o in enumerate(objects) if k not in (i, j)]
+        objects.insert(i, joined)
+
+
+def _join_cost(a: ObjectEstimate, b: ObjectEstimate, cam, occluders: np.ndarray, lin3: np.ndarray) -> float | None:
+    """The union's best outline cost where joining is allowed, else None."""
+    worse = max(_best_cost(a), _best_cost(b))
+    if not np.isfinite(worse) or not _touch(a.region.mask, b.region.mask):
+        return None
+    if distinct_hues(lin3, a.region.mask, b.region.mask):
+        return None  # two colours are two objects, however well their union fits
+    union = region_from_mask(a.region.mask | b.region.mask)
+    fits = fit_region(cam, union, occluders, candidate_shapes(union))
+    if not fits:
+        return None
+    cost = fits[0].cost
+    return cost if cost < MAX_UNION_COST and cost <= worse else None

@@ -1,0 +1,78 @@
+"""Pieces of one object joined again (``rejoin.py``): drawn cases with known answers."""
+
+from __future__ import annotations
+
+import numpy as np
+
+from seig_search.perception.cast_shadows import silhouettes
+from seig_search.perception.geometry import PinholeCamera
+from seig_search.perception.place import fit_object
+from seig_search.perception.rejoin import rejoin_split_objects
+from seig_search.perception.tint import region_from_mask
+from seig_search.perception.types import Appearance, ObjectEstimate, Region, ShapeGuess
+
+SIZE = 96
+CAM = PinholeCamera.from_pitch(30.0, 5.0, 45.0, SIZE, SIZE)
+
+
+def _object(shape: str, x: float, y: float, size: float) -> ObjectEstimate:
+    region = Region(mask=np.zeros((SIZE, SIZE), bool), bbox=(0, 0, 1, 1), area=1, centroid=(0.0, 0.0))
+    return ObjectEstimate(region=region, shapes=[ShapeGuess(shape, 1.0)],
+                          appearance=Appearance((0.5, 0.5, 0.5), 0.8, 0.0), dims=(size, size, size),
+                          location=(x, y, size / 2), rotation_deg=(0.0, 0.0, 0.0))
+
+
+def _fitted(mask: np.ndarray, foreground: np.ndarray, srgb: np.ndarray) -> ObjectEstimate:
+    o = ObjectEstimate(region=region_from_mask(mask), shapes=[ShapeGuess("unknown", 0.0)],
+                       appearance=Appearance((0.5, 0.5, 0.5), 0.8, 0.0))
+    assert fit_object(o, CAM, foreground, srgb)
+    return o
+
+
+def _rejoin(masks: list[np.ndarray], srgb: np.ndarray) -> list[ObjectEstimate]:
+    foreground = np.any(masks, axis=0)
+    objects = [_fitted(m, foreground, srgb) for m in masks]
+
+    def make(mask, like):
+        return _fitted(mask, foreground, srgb)
+
+    return rejoin_split_objects(objects, lambda o: CAM, foreground, srgb, make)
+
+
+def _image(parts: list[tuple[np.ndarray, tuple[float, float, float]]]) -> np.ndarray:
+    srgb = np.full((SIZE, SIZE, 3), 0.55, np.float32)
+    for mask, colour in parts:
+        srgb[mask] = colour
+    return srgb
+
+
+def test_a_cylinder_split_into_its_lit_and_shaded_sides_is_one_object_again():
+    sil = silhouettes(CAM, [_object("cylinder", 0.0, 0.0, 1.2)], (SIZE, SIZE))
+    cols = np.nonzero(sil.any(axis=0))[0]
+    left = sil.copy()
+    left[:, int(cols.mean()):] = False
+    right = sil & ~left
+    srgb = _image([(left, (0.2, 0.7, 0.25)), (right, (0.06, 0.3, 0.08))])  # one green, in light and shade
+    joined = _rejoin([left, right], srgb)
+    assert len(joined) == 1
+    assert joined[0].region.area == sil.sum()
+    assert joined[0].shapes[0].shape == "cylinder"
+    assert abs(max(joined[0].dims) - 1.2) < 0.2
+
+
+def test_two_objects_of_one_hue_and_two_hues_stay_apart():
+    view = CAM.forward[:2] / np.linalg.norm(CAM.forward[:2])
+    side = np.array([-view[1], view[0]])
+    front_obj = _object("cylinder", 0.0, 0.0, 1.2)
+    behind_obj = _object("cube", *(1.8 * view + 0.9 * side), 1.2)
+    front = silhouettes(CAM, [front_obj], (SIZE, SIZE))
+    behind = silhouettes(CAM, [behind_obj], (SIZE, SIZE)) & ~front
+    assert behind.sum() > 60 and (np.roll(behind, 1, axis=1) & front).any()  # they touch
+    same_hue = _image([(front, (0.2, 0.7, 0.25)), (behind, (0.1, 0.45, 0.12))])
+    assert len(_rejoin([front, behind], same_hue)) == 2
+    # the split cylinder of the first test, its halves in two colours: two objects
+    sil = silhouettes(CAM, [front_obj], (SIZE, SIZE))
+    left = sil.copy()
+    left[:, int(np.nonzero(sil.any(axis=0))[0].mean()):] = False
+    two_hues = _image([(left, (0.8, 0.1, 0.1)), (sil & ~left, (0.1, 0.2, 0.8))])
+    assert len(_rejoin([left, sil & ~left], two_hues)) == 2
