@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 import numpy as np
+from scipy import ndimage as ndi
 
 from seig_search.errors import InputImageError
 from seig_search.perception import camera as cam_mod
@@ -18,15 +21,17 @@ from seig_search.perception.parts import cutout_parts, drawable
 from seig_search.perception.pitch_shading import refine_pitch
 from seig_search.perception.own_shadow import shadow_trimmed_region
 from seig_search.perception.rejoin import rejoin_split_objects
+from seig_search.perception.shadow_objects import MARGIN_PX, lit_top_above, unexplained_shadow_pieces
 from seig_search.perception.tint import region_from_mask
 from seig_search.perception.place import fit_object, outline_region, place_objects
-from seig_search.perception.segment import foreground_mask, segment_instances
+from seig_search.perception.segment import colour_gradient, foreground_mask, segment_instances
 from seig_search.perception.types import Background, ObjectEstimate, SceneEstimate, ShapeGuess
 
 MAX_OBJECTS = 12
 TRIM_OWN_SHADOWS = True  # cut a grey object's own cast shadow out of its region with the fitted light
 FIND_HIDDEN = True  # split objects standing behind another off its region (hidden_objects.py)
 REJOIN_SPLIT = True  # join touching one-hue pieces that one primitive outlines as well (rejoin.py)
+FIND_IN_SHADOW = True  # dark objects in the shadow mask that no drawn shadow explains (shadow_objects.py)
 
 
 def check_image(srgb: np.ndarray) -> None:
@@ -107,6 +112,8 @@ def analyse(srgb: np.ndarray, alpha: np.ndarray | None = None, pitch_deg: float 
     if not use_alpha and objects:
         # the placed objects' drawn shadows fix the sun far better than where shadow pixels lie (cast_shadows.py)
         key = fit_key_light(cam_mod.pinhole(camera, w, h), objects, bg.shadow_mask)
+        if key is not None and FIND_IN_SHADOW:
+            bg, fg, objects = _objects_in_shadow(srgb, objects, camera, key, bg, fg, w, h, irradiance, ground_lin)
         if key is not None and TRIM_OWN_SHADOWS:
             cut = _trim_own_shadows(srgb, objects, camera, key, bg, fg, w, h, irradiance, ground_lin)
             if FIND_HIDDEN:
@@ -141,6 +148,41 @@ def _rejoin(srgb, objects, camera, fg, w, h, irradiance, ground_lin) -> list[Obj
         return new if fit_object(new, fit_cam(like), fg, srgb, scale=like.fit_scale) else None
 
     return rejoin_split_objects(objects, fit_cam, fg, srgb, make)
+
+
+def _objects_in_shadow(srgb, objects, camera, key, bg, fg, w, h, irradiance, ground_lin):
+    """Dark objects the shadow mask took (shadow_objects.py), moved to the foreground and fitted; a piece under
+    a found object's lit top is its shaded body and joins it. Returns the background, foreground and objects."""
+    if len(objects) >= MAX_OBJECTS or bg.shadow_mask is None:
+        return bg, fg, objects
+    scene_cam = cam_mod.pinhole(camera, w, h)
+    drawn = np.zeros((h, w), bool)
+    for m in shadow_footprints(scene_cam, objects, light_vector(key.azimuth_deg, key.elevation_deg), (h, w)):
+        drawn |= m
+    pieces = unexplained_shadow_pieces(bg.shadow_mask, drawn, fg | silhouettes(scene_cam, objects, (h, w)), srgb,
+                                       colour_gradient(srgb))
+    if not pieces:
+        return bg, fg, objects
+    # grown back over the margin the test left, so that a piece meets the object it is part of
+    freed = ndi.binary_dilation(np.any(pieces, axis=0), iterations=MARGIN_PX + 1, mask=bg.shadow_mask)
+    bg, fg = replace(bg, shadow_mask=bg.shadow_mask & ~freed), fg | freed
+    cam = cam_mod.pinhole(cam_mod.scaled(camera, 1.0 / objects[0].fit_scale), w, h)  # the outline fits' units
+    labels, n = ndi.label(freed)
+    objects = list(objects)
+    for part in (labels == k for k in range(1, n + 1)):
+        top = lit_top_above(part, [o.region.mask for o in objects], srgb_to_linear(srgb))
+        if top is not None:  # the shaded body of a grey object whose lit top alone was found
+            o = objects[top]
+            region = region_from_mask(o.region.mask | part)
+            if fit_object(o, cam, fg, srgb, region=region, scale=o.fit_scale):
+                o.region = region
+                o.appearance = estimate_appearance(srgb, region, irradiance, ground_lin)
+            continue
+        new = _object(srgb, region_from_mask(part), irradiance, ground_lin)
+        new.fit_scale = objects[0].fit_scale
+        if len(objects) < MAX_OBJECTS and fit_object(new, cam, fg, srgb, scale=new.fit_scale):
+            objects.append(new)
+    return bg, fg, objects
 
 
 def _trim_own_shadows(srgb, objects, camera, key, bg, fg, w, h, irradiance, ground_lin) -> np.ndarray:

@@ -177,7 +177,7 @@ SHADOW_LIKE_CHROMA = 0.1  # chromaticity distance to the ground of a dark piece 
 MIN_EDGE_GRADIENT = 6.0  # Lab units per pixel along an object's outline; pools of light fade far slower
 
 
-def _colour_gradient(srgb: np.ndarray) -> np.ndarray:
+def colour_gradient(srgb: np.ndarray) -> np.ndarray:
     lab = to_lab(srgb)
     return np.sqrt(sum(ndi.sobel(lab[..., k], 0) ** 2 + ndi.sobel(lab[..., k], 1) ** 2 for k in range(3))) / 8.0
 
@@ -204,7 +204,7 @@ def segment_instances(srgb: np.ndarray, fg: np.ndarray, bg: Background | None = 
     min_size = max(10, int(0.001 * h * w))
     comps = measure.label(fg, connectivity=1)
     regions: list[Region] = []
-    grad = _colour_gradient(srgb)
+    grad = colour_gradient(srgb)
     lin3 = srgb_to_linear(srgb)
     lum = lin3.sum(axis=2)
     ground_level = None

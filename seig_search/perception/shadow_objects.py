@@ -1,0 +1,75 @@
+"""Dark objects the shadow mask took: shadow pixels that no fitted object's drawn shadow explains.
+
+A black metal cylinder, or the shaded body of a grey one whose lit top alone was found, is as dark and as
+grey as a cast shadow, so the background analysis puts it in the shadow mask. Once the objects are fitted
+and the key light is fitted to their shadows, every cast shadow should lie under a drawn one. A piece of
+the shadow mask well away from all drawn shadows and silhouettes has no caster; a shadow is also evenly dark,
+while an object's faces, reflections and highlights make its brightness vary and its outline crisp.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+from scipy import ndimage as ndi
+
+from seig_search.perception.colorspace import srgb_to_linear
+from seig_search.perception.colour_parts import hue_sat
+
+MARGIN_PX = 2  # drawn shadows and silhouettes are grown this much: their edges are only as exact as the fits
+MIN_PIECE_SHARE = 0.0025  # of the image's pixels (40 at 128 x 128): smaller pieces are fit slop (dev seeds)
+MIN_BRIGHTNESS_SPREAD = 0.6  # std over mean of linear brightness: shadows measured 0.02-0.5 (dev seeds)
+MIN_OUTLINE_GRADIENT = 8.0  # Lab units per pixel, 75th percentile along the piece's outline
+
+
+def unexplained_shadow_pieces(shadow: np.ndarray, drawn_shadows: np.ndarray, objects: np.ndarray,
+                              srgb: np.ndarray, gradient: np.ndarray) -> list[np.ndarray]:
+    """HxW masks of the pieces of ``shadow`` that are objects: away from the ``drawn_shadows`` and from the
+    ``objects`` (found regions and fitted silhouettes), uneven in brightness and crisply outlined.
+
+    ``gradient``: the image's colour gradient (segment.py), for the outline test.
+    """
+    explained = ndi.binary_dilation(drawn_shadows, iterations=MARGIN_PX) | ndi.binary_dilation(objects, iterations=1)
+    left = ndi.binary_opening(shadow & ~explained)  # one-pixel seams along the explained parts are slop
+    labels, n = ndi.label(left)
+    if n == 0:
+        return []
+    lum = srgb_to_linear(srgb).sum(axis=2)
+    min_px = max(10, int(MIN_PIECE_SHARE * shadow.size))
+    pieces = []
+    for k in range(1, n + 1):
+        piece = labels == k
+        if piece.sum() < min_px:
+            continue
+        values = lum[piece]
+        if float(values.std()) < MIN_BRIGHTNESS_SPREAD * max(float(values.mean()), 1e-6):
+            continue  # evenly dark: a shadow of something the fits missed, or of another light
+        edge = piece & ~ndi.binary_erosion(piece)
+        if float(np.percentile(gradient[edge], 75)) < MIN_OUTLINE_GRADIENT:
+            continue
+        pieces.append(piece)
+    return pieces
+
+
+GREY_MAX_SAT = 0.3  # saturation up to which a region is grey (colour_parts.distinct_hues: "clearly coloured")
+TOP_REACH_PX = 3  # a lit top ends this close above its shaded body
+TOP_MAX_DEPTH = 0.25  # ... where the body's upper quarter is
+
+
+def lit_top_above(piece: np.ndarray, regions: list[np.ndarray], lin3: np.ndarray) -> int | None:
+    """Index of the grey region that meets ``piece`` from above (a grey object's lit top over its shaded body,
+    the body taken for shadow), the one with the longest such border; None when no region does.
+
+    ``lin3``: the linear image. A coloured object's shaded side keeps its colour, so it is no shadow-grey piece.
+    """
+    rows = np.nonzero(piece.any(axis=1))[0]
+    upper = rows[0] + TOP_MAX_DEPTH * (rows[-1] - rows[0] + 1)
+    reach = ndi.binary_dilation(piece, iterations=TOP_REACH_PX)
+    best, best_border = None, 0
+    for i, region in enumerate(regions):
+        border = reach & region
+        count = int(border.sum())
+        if count <= best_border or float(np.nonzero(border)[0].mean()) >= upper:
+            continue
+        if hue_sat(lin3[region].mean(axis=0)[None])[1][0] <= GREY_MAX_SAT:
+            best, best_border = i, count
+    return best

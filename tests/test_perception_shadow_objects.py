@@ -1,0 +1,80 @@
+"""Dark objects the shadow mask took (``shadow_objects.py``): drawn cases with known answers."""
+
+from __future__ import annotations
+
+import numpy as np
+
+from seig_search.perception.cast_shadows import light_vector, shadow_footprints, silhouettes
+from seig_search.perception.geometry import PinholeCamera
+from seig_search.perception.segment import colour_gradient
+from seig_search.perception.shadow_objects import lit_top_above, unexplained_shadow_pieces
+from seig_search.perception.colorspace import srgb_to_linear
+from seig_search.perception.types import Appearance, ObjectEstimate, Region, ShapeGuess
+
+SIZE = 128
+CAM = PinholeCamera.from_pitch(30.0, 5.0, 45.0, SIZE, SIZE)
+LIGHT = light_vector(200.0, 45.0)
+
+
+def _object(shape: str, x: float, y: float, size: float) -> ObjectEstimate:
+    region = Region(mask=np.zeros((SIZE, SIZE), bool), bbox=(0, 0, 1, 1), area=1, centroid=(0.0, 0.0))
+    return ObjectEstimate(region=region, shapes=[ShapeGuess(shape, 1.0)],
+                          appearance=Appearance((0.5, 0.5, 0.5), 0.8, 0.0), dims=(size, size, size),
+                          location=(x, y, size / 2), rotation_deg=(0.0, 0.0, 0.0))
+
+
+def _scene(dark_body: bool):
+    """A found blue box with its drawn shadow, and a second box, black (``dark_body``: its left half lit, its
+    right half in shade) or a flat shadow-grey patch, standing off every drawn shadow; the shadow mask holds
+    the box's shadow and the second box."""
+    found = _object("cube", -1.0, 0.0, 1.0)
+    other = _object("cube", 1.4, 0.8, 0.9)
+    body = silhouettes(CAM, [other], (SIZE, SIZE))
+    drawn = shadow_footprints(CAM, [found], LIGHT, (SIZE, SIZE))[0]
+    found_mask = silhouettes(CAM, [found], (SIZE, SIZE))
+    srgb = np.full((SIZE, SIZE, 3), 0.6, np.float32)
+    srgb[drawn & ~found_mask] = 0.3
+    srgb[found_mask] = (0.1, 0.2, 0.8)
+    if dark_body:
+        cols = np.nonzero(body.any(axis=0))[0]
+        lit = body.copy()
+        lit[:, int(cols.mean()):] = False
+        srgb[body] = 0.04
+        srgb[lit] = 0.3
+    else:
+        srgb[body] = 0.3
+    shadow = (drawn & ~found_mask) | body
+    return srgb, shadow, drawn, found_mask, body
+
+
+def test_a_dark_object_off_every_drawn_shadow_is_found():
+    srgb, shadow, drawn, found_mask, body = _scene(dark_body=True)
+    assert not (drawn & body).any()
+    pieces = unexplained_shadow_pieces(shadow, drawn, found_mask, srgb, colour_gradient(srgb))
+    assert len(pieces) == 1
+    assert (pieces[0] & body).sum() > 0.6 * body.sum() and not (pieces[0] & drawn).any()
+
+
+def test_an_even_shadow_patch_and_drawn_shadows_are_not_objects():
+    srgb, shadow, drawn, found_mask, body = _scene(dark_body=False)
+    assert unexplained_shadow_pieces(shadow, drawn, found_mask, srgb, colour_gradient(srgb)) == []
+    # the dark object itself, where a drawn shadow covers it, is left as shadow
+    srgb, shadow, drawn, found_mask, body = _scene(dark_body=True)
+    assert unexplained_shadow_pieces(shadow, drawn | body, found_mask, srgb, colour_gradient(srgb)) == []
+
+
+def test_a_shaded_body_joins_the_grey_lit_top_above_it_not_a_coloured_one():
+    body = np.zeros((SIZE, SIZE), bool)
+    body[60:80, 40:60] = True
+    top = np.zeros_like(body)
+    top[52:59, 40:60] = True
+    side = np.zeros_like(body)
+    side[62:80, 61:75] = True  # meets the body from the side
+    srgb = np.full((SIZE, SIZE, 3), 0.6, np.float32)
+    srgb[top] = 0.7
+    srgb[side] = 0.5
+    lin3 = srgb_to_linear(srgb)
+    assert lit_top_above(body, [side, top], lin3) == 1
+    assert lit_top_above(body, [side], lin3) is None
+    srgb[top] = (0.8, 0.1, 0.1)  # a red object above: its own shaded side would be red, not shadow-grey
+    assert lit_top_above(body, [side, top], srgb_to_linear(srgb)) is None
