@@ -23,6 +23,7 @@ from seig_search.perception.tint import region_from_mask
 from seig_search.perception.types import ObjectEstimate
 
 MAX_UNION_COST = 0.05  # outline RMS over the region's size that one primitive must reach on the union (dev seeds)
+TOUCH_PX = 1  # regions this close touch
 
 
 def _best_cost(o: ObjectEstimate) -> float:
@@ -30,7 +31,7 @@ def _best_cost(o: ObjectEstimate) -> float:
 
 
 def _touch(a: np.ndarray, b: np.ndarray) -> bool:
-    return bool((ndi.binary_dilation(a, iterations=1) & b).any())
+    return bool((ndi.binary_dilation(a, iterations=TOUCH_PX) & b).any())
 
 
 def rejoin_split_objects(objects: list[ObjectEstimate], fit_cam: Callable[[ObjectEstimate], object],
