@@ -61,6 +61,14 @@ def test_an_even_shadow_patch_and_drawn_shadows_are_not_objects():
     # the dark object itself, where a drawn shadow covers it, is left as shadow
     srgb, shadow, drawn, found_mask, body = _scene(dark_body=True)
     assert unexplained_shadow_pieces(shadow, drawn | body, found_mask, srgb, colour_gradient(srgb)) == []
+    # a ragged piece (a U: the middle of the box cut out to lit ground) is no primitive's outline
+    rows, cols = np.nonzero(body)
+    notch = np.zeros_like(body)
+    r0, r1 = rows.min(), rows.min() + int(0.75 * (rows.max() - rows.min()))
+    c0, c1 = cols.min() + int(0.25 * np.ptp(cols)), cols.min() + int(0.75 * np.ptp(cols))
+    notch[r0:r1, c0:c1] = True
+    srgb[body & notch] = 0.6
+    assert unexplained_shadow_pieces(shadow & ~notch, drawn, found_mask, srgb, colour_gradient(srgb)) == []
 
 
 def test_a_shaded_body_joins_the_grey_lit_top_above_it_not_a_coloured_one():

@@ -4,7 +4,8 @@ A black metal cylinder, or the shaded body of a grey one whose lit top alone was
 grey as a cast shadow, so the background analysis puts it in the shadow mask. Once the objects are fitted
 and the key light is fitted to their shadows, every cast shadow should lie under a drawn one. A piece of
 the shadow mask well away from all drawn shadows and silhouettes has no caster; a shadow is also evenly dark,
-while an object's faces, reflections and highlights make its brightness vary and its outline crisp.
+while an object's faces, reflections and highlights make its brightness vary and its outline crisp, and a
+primitive's outline is convex where a leftover of a shadow is ragged.
 """
 
 from __future__ import annotations
@@ -14,6 +15,7 @@ from scipy import ndimage as ndi
 
 from seig_search.perception.colorspace import srgb_to_linear
 from seig_search.perception.colour_parts import hue_sat
+from seig_search.perception.concavity import SLIVER_MAX_SOLIDITY, solidity
 
 MARGIN_PX = 2  # drawn shadows and silhouettes are grown this much: their edges are only as exact as the fits
 MIN_PIECE_SHARE = 0.0025  # of the image's pixels (40 at 128 x 128): smaller pieces are fit slop (dev seeds)
@@ -43,6 +45,8 @@ def unexplained_shadow_pieces(shadow: np.ndarray, drawn_shadows: np.ndarray, obj
         values = lum[piece]
         if float(values.std()) < MIN_BRIGHTNESS_SPREAD * max(float(values.mean()), 1e-6):
             continue  # evenly dark: a shadow of something the fits missed, or of another light
+        if solidity(piece) < SLIVER_MAX_SOLIDITY:
+            continue  # no primitive's outline: a ragged piece of shadow
         edge = piece & ~ndi.binary_erosion(piece)
         if float(np.percentile(gradient[edge], 75)) < MIN_OUTLINE_GRADIENT:
             continue
