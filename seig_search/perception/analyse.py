@@ -11,7 +11,7 @@ from seig_search.errors import InputImageError
 from seig_search.perception import camera as cam_mod
 from seig_search.perception.assembly import stack_on_base
 from seig_search.perception.background import analyse_background, denoise
-from seig_search.perception.cast_shadows import fit_key_light, light_vector, shadow_footprints, silhouettes
+from seig_search.perception.cast_shadows import drawn_shadows, fit_key_light, light_vector, silhouettes
 from seig_search.perception.hidden_objects import hidden_pieces, image_lab
 from seig_search.perception.casters import release_casterless_shadows, release_stray_shadows
 from seig_search.perception.colorspace import srgb_to_linear
@@ -140,12 +140,10 @@ def analyse(srgb: np.ndarray, alpha: np.ndarray | None = None, pitch_deg: float 
 def _rejoin(srgb, objects, camera, fg, w, h, irradiance, ground_lin) -> list[ObjectEstimate]:
     """Objects split by reflections or shading joined again (rejoin.py), fitted in their outline units."""
     def fit_cam(o):
-        return cam_mod.pinhole(cam_mod.scaled(camera, 1.0 / o.fit_scale), w, h)
+        return _fit_camera(camera, o.fit_scale, w, h)
 
     def make(mask, like):
-        new = _object(srgb, region_from_mask(mask), irradiance, ground_lin)
-        new.fit_scale = like.fit_scale
-        return new if fit_object(new, fit_cam(like), fg, srgb, scale=like.fit_scale) else None
+        return _fitted_object(srgb, mask, fit_cam(like), fg, like.fit_scale, irradiance, ground_lin)
 
     return rejoin_split_objects(objects, fit_cam, fg, srgb, make)
 
@@ -156,9 +154,7 @@ def _objects_in_shadow(srgb, objects, camera, key, bg, fg, w, h, irradiance, gro
     if len(objects) >= MAX_OBJECTS or bg.shadow_mask is None:
         return bg, fg, objects
     scene_cam = cam_mod.pinhole(camera, w, h)
-    drawn = np.zeros((h, w), bool)
-    for m in shadow_footprints(scene_cam, objects, light_vector(key.azimuth_deg, key.elevation_deg), (h, w)):
-        drawn |= m
+    drawn = drawn_shadows(scene_cam, objects, light_vector(key.azimuth_deg, key.elevation_deg), (h, w))
     pieces = unexplained_shadow_pieces(bg.shadow_mask, drawn, fg | silhouettes(scene_cam, objects, (h, w)), srgb,
                                        colour_gradient(srgb))
     if not pieces:
@@ -166,21 +162,22 @@ def _objects_in_shadow(srgb, objects, camera, key, bg, fg, w, h, irradiance, gro
     # grown back over the margin the test left, so that a piece meets the object it is part of
     freed = ndi.binary_dilation(np.any(pieces, axis=0), iterations=MARGIN_PX + 1, mask=bg.shadow_mask)
     bg, fg = replace(bg, shadow_mask=bg.shadow_mask & ~freed), fg | freed
-    cam = cam_mod.pinhole(cam_mod.scaled(camera, 1.0 / objects[0].fit_scale), w, h)  # the outline fits' units
+    scale = objects[0].fit_scale  # one scale for all: place_objects set it
+    cam = _fit_camera(camera, scale, w, h)
+    lin3 = srgb_to_linear(srgb)
     labels, n = ndi.label(freed)
     objects = list(objects)
     for part in (labels == k for k in range(1, n + 1)):
-        top = lit_top_above(part, [o.region.mask for o in objects], srgb_to_linear(srgb))
+        top = lit_top_above(part, [o.region.mask for o in objects], lin3)
         if top is not None:  # the shaded body of a grey object whose lit top alone was found
             o = objects[top]
             region = region_from_mask(o.region.mask | part)
-            if fit_object(o, cam, fg, srgb, region=region, scale=o.fit_scale):
+            if fit_object(o, cam, fg, srgb, region=region, scale=scale):
                 o.region = region
                 o.appearance = estimate_appearance(srgb, region, irradiance, ground_lin)
             continue
-        new = _object(srgb, region_from_mask(part), irradiance, ground_lin)
-        new.fit_scale = objects[0].fit_scale
-        if len(objects) < MAX_OBJECTS and fit_object(new, cam, fg, srgb, scale=new.fit_scale):
+        new = _fitted_object(srgb, part, cam, fg, scale, irradiance, ground_lin) if len(objects) < MAX_OBJECTS else None
+        if new is not None:
             objects.append(new)
     return bg, fg, objects
 
@@ -196,7 +193,7 @@ def _trim_own_shadows(srgb, objects, camera, key, bg, fg, w, h, irradiance, grou
         trimmed = shadow_trimmed_region(scene_cam, o, region, light, bg.shadow_mask, fg)
         if trimmed is None:
             continue
-        cam = cam_mod.pinhole(cam_mod.scaled(camera, 1.0 / o.fit_scale), w, h)  # the outline fits' units
+        cam = _fit_camera(camera, o.fit_scale, w, h)
         if fit_object(o, cam, fg, srgb, region=trimmed, scale=o.fit_scale):
             cut |= o.region.mask & ~trimmed.mask
             o.region = trimmed
@@ -210,9 +207,7 @@ def _hidden_objects(srgb, objects, camera, key, bg, fg, w, h, irradiance, ground
     if bg.ground_mask is None or not bg.ground_mask.any():
         return []
     scene_cam = cam_mod.pinhole(camera, w, h)
-    drawn = np.zeros((h, w), bool)
-    for m in shadow_footprints(scene_cam, objects, light_vector(key.azimuth_deg, key.elevation_deg), (h, w)):
-        drawn |= m
+    drawn = drawn_shadows(scene_cam, objects, light_vector(key.azimuth_deg, key.elevation_deg), (h, w))
     lab = image_lab(srgb)
     ground_lab = np.median(lab[bg.ground_mask], axis=0)
     found = []
@@ -220,16 +215,28 @@ def _hidden_objects(srgb, objects, camera, key, bg, fg, w, h, irradiance, ground
         pieces = hidden_pieces(o.region.mask, silhouettes(scene_cam, [o], (h, w)), drawn, lab, ground_lab)
         if not pieces:
             continue
-        cam = cam_mod.pinhole(cam_mod.scaled(camera, 1.0 / o.fit_scale), w, h)  # the outline fits' units
+        cam = _fit_camera(camera, o.fit_scale, w, h)
         front = o.region.mask & ~np.any(pieces, axis=0)
         if fit_object(o, cam, fg, srgb, region=region_from_mask(front), scale=o.fit_scale):
             o.region = region_from_mask(front)
         for piece in pieces:
-            new = _object(srgb, region_from_mask(piece), irradiance, ground_lin)
-            new.fit_scale = o.fit_scale
-            if fit_object(new, cam, fg, srgb, scale=o.fit_scale):
+            new = _fitted_object(srgb, piece, cam, fg, o.fit_scale, irradiance, ground_lin)
+            if new is not None:
                 found.append(new)
     return found
+
+
+def _fit_camera(camera, fit_scale: float, w: int, h: int):
+    """The pinhole camera in the outline fits' working units (scene metres over ``fit_scale``)."""
+    return cam_mod.pinhole(cam_mod.scaled(camera, 1.0 / fit_scale), w, h)
+
+
+def _fitted_object(srgb, mask, cam, fg, fit_scale, irradiance, ground_lin) -> ObjectEstimate | None:
+    """A new object for the pixels of ``mask``, fitted with ``cam`` (outline units); None when it cannot stand
+    on the ground."""
+    new = _object(srgb, region_from_mask(mask), irradiance, ground_lin)
+    new.fit_scale = fit_scale
+    return new if fit_object(new, cam, fg, srgb, scale=fit_scale) else None
 
 
 def _object(srgb, region, irradiance, ground_lin):

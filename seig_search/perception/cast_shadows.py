@@ -93,6 +93,15 @@ def shadow_footprints(cam: PinholeCamera, objects: list[ObjectEstimate], light: 
     return masks
 
 
+def drawn_shadows(cam: PinholeCamera, objects: list[ObjectEstimate], light: np.ndarray, shape: tuple[int, int],
+                  points: list[np.ndarray] | None = None) -> np.ndarray:
+    """HxW mask of the ground every object's shadow and footprint cover for a sun along ``light``."""
+    drawn = np.zeros(shape, bool)
+    for m in shadow_footprints(cam, objects, light, shape, points):
+        drawn |= m
+    return drawn
+
+
 def fit_key_light(cam: PinholeCamera, objects: list[ObjectEstimate], observed: np.ndarray,
                   start: KeyLightFit | None = None) -> KeyLightFit | None:
     """The sun direction whose drawn shadows best overlap ``observed`` (HxW shadow mask), or None.
@@ -112,10 +121,7 @@ def fit_key_light(cam: PinholeCamera, objects: list[ObjectEstimate], observed: n
     points = [object_points(o) for o in objects]
 
     def iou(az: float, el: float) -> float:
-        drawn = np.zeros(shape, bool)
-        for m in shadow_footprints(cam, objects, light_vector(az, el), shape, points):
-            drawn |= m
-        drawn &= ~hidden
+        drawn = drawn_shadows(cam, objects, light_vector(az, el), shape, points) & ~hidden
         return float((drawn & seen).sum()) / max(float((drawn | seen).sum()), 1.0)
 
     if start is not None:
