@@ -22,6 +22,7 @@ from seig_search.perception.pitch_shading import refine_pitch
 from seig_search.perception.own_shadow import shadow_trimmed_region
 from seig_search.perception.rejoin import rejoin_split_objects
 from seig_search.perception.shadow_objects import MARGIN_PX, lit_top_above, unexplained_shadow_pieces
+from seig_search.perception.shadow_patches import shadow_patches
 from seig_search.perception.tint import region_from_mask
 from seig_search.perception.place import fit_object, outline_region, place_objects
 from seig_search.perception.segment import colour_gradient, foreground_mask, segment_instances
@@ -32,6 +33,7 @@ TRIM_OWN_SHADOWS = True  # cut a grey object's own cast shadow out of its region
 FIND_HIDDEN = True  # split objects standing behind another off its region (hidden_objects.py)
 REJOIN_SPLIT = True  # join touching one-hue pieces that one primitive outlines as well (rejoin.py)
 FIND_IN_SHADOW = True  # dark objects in the shadow mask that no drawn shadow explains (shadow_objects.py)
+DROP_SHADOW_PATCHES = True  # ground-coloured "objects" in another's drawn shadow that cast none (shadow_patches.py)
 
 
 def check_image(srgb: np.ndarray) -> None:
@@ -122,6 +124,10 @@ def analyse(srgb: np.ndarray, alpha: np.ndarray | None = None, pitch_deg: float 
             if cut.any() or FIND_HIDDEN:
                 # the objects moved a little: refine the direction from the first fit, no new grid
                 key = fit_key_light(cam_mod.pinhole(camera, w, h), objects, bg.shadow_mask | cut, start=key) or key
+        if key is not None and DROP_SHADOW_PATCHES and ground_lin is not None:
+            bg, fg, objects, dropped = _drop_shadow_patches(srgb, objects, camera, key, bg, fg, w, h, ground_lin)
+            if dropped:
+                key = fit_key_light(cam_mod.pinhole(camera, w, h), objects, bg.shadow_mask, start=key) or key
         if key is not None:
             light = estimate_light(srgb, bg, regions, cam_mod.pinhole(camera, w, h),
                                    key=(key.azimuth_deg, key.elevation_deg))
@@ -224,6 +230,22 @@ def _hidden_objects(srgb, objects, camera, key, bg, fg, w, h, irradiance, ground
             if new is not None:
                 found.append(new)
     return found
+
+
+def _drop_shadow_patches(srgb, objects, camera, key, bg, fg, w, h, ground_lin):
+    """Objects that are ground in another's shade (shadow_patches.py) go back to the shadow mask. Returns the
+    background, foreground, objects and whether any went."""
+    if bg.shadow_mask is None:
+        return bg, fg, objects, False
+    light = light_vector(key.azimuth_deg, key.elevation_deg)
+    drop = shadow_patches(cam_mod.pinhole(camera, w, h), objects, light, bg.shadow_mask, srgb_to_linear(srgb),
+                          ground_lin)
+    if not drop:
+        return bg, fg, objects, False
+    freed = np.any([objects[i].region.mask for i in drop], axis=0)
+    ground = bg.ground_mask | freed if bg.ground_mask is not None else None
+    bg = replace(bg, shadow_mask=bg.shadow_mask | freed, ground_mask=ground)
+    return bg, fg & ~freed, [o for i, o in enumerate(objects) if i not in drop], True
 
 
 def _fit_camera(camera, fit_scale: float, w: int, h: int):

@@ -1,0 +1,72 @@
+"""Shadow patches taken for objects (``shadow_patches.py``): drawn cases with known answers."""
+
+from __future__ import annotations
+
+import numpy as np
+
+from seig_search.perception.cast_shadows import light_vector, shadow_footprints, silhouettes
+from seig_search.perception.colorspace import srgb_to_linear
+from seig_search.perception.geometry import PinholeCamera
+from seig_search.perception.shadow_patches import shadow_patches
+from seig_search.perception.types import Appearance, ObjectEstimate, Region, ShapeGuess
+
+SIZE = 128
+CAM = PinholeCamera.from_pitch(30.0, 5.0, 45.0, SIZE, SIZE)
+LIGHT = light_vector(200.0, 45.0)  # shadows fall towards +x
+GROUND = 0.6
+SHADE = 0.3
+
+
+def _object(x: float, y: float, size: float) -> ObjectEstimate:
+    o = ObjectEstimate(region=Region(mask=np.zeros((SIZE, SIZE), bool), bbox=(0, 0, 1, 1), area=1,
+                                     centroid=(0.0, 0.0)),
+                       shapes=[ShapeGuess("cube", 1.0)], appearance=Appearance((0.5, 0.5, 0.5), 0.8, 0.0),
+                       dims=(size, size, size), location=(x, y, size / 2), rotation_deg=(0.0, 0.0, 0.0))
+    o.region.mask = silhouettes(CAM, [o], (SIZE, SIZE))
+    return o
+
+
+def _scene(second: ObjectEstimate, second_rgb, own_shadow_seen: bool):
+    """A blue box casting its shadow towards +x, and a second object drawn in ``second_rgb``; the
+    shadow mask holds the box's shadow and, with ``own_shadow_seen``, the second object's own."""
+    caster = _object(-1.2, 0.0, 1.0)
+    shape = (SIZE, SIZE)
+    shadow = shadow_footprints(CAM, [caster], LIGHT, shape)[0] & ~caster.region.mask
+    if own_shadow_seen:
+        shadow |= shadow_footprints(CAM, [second], LIGHT, shape)[0]
+    shadow &= ~(caster.region.mask | second.region.mask)
+    srgb = np.full((SIZE, SIZE, 3), GROUND, np.float32)
+    srgb[shadow] = SHADE
+    srgb[caster.region.mask] = (0.1, 0.2, 0.8)
+    srgb[second.region.mask] = second_rgb
+    return [caster, second], shadow, srgb_to_linear(srgb)
+
+
+def _patches(objects, shadow, lin3):
+    return shadow_patches(CAM, objects, LIGHT, shadow, lin3, srgb_to_linear(np.full(3, GROUND, np.float32)))
+
+
+def test_a_ground_coloured_patch_in_the_casters_shadow_is_dropped():
+    patch = _object(0.05, 0.1, 0.4)  # in the caster's shadow; as a box it would cast a shadow onto lit ground
+    objects, shadow, lin3 = _scene(patch, SHADE, own_shadow_seen=False)
+    drawn = shadow_footprints(CAM, [objects[0]], LIGHT, (SIZE, SIZE))[0]
+    assert drawn[patch.region.mask].mean() > 0.9
+    assert _patches(objects, shadow, lin3) == [1]
+
+
+def test_real_objects_in_the_shade_or_coloured_or_uneven_stay():
+    patch = _object(0.05, 0.1, 0.4)
+    # its own shadow is seen: an object standing in the caster's shade
+    assert _patches(*_scene(patch, SHADE, own_shadow_seen=True)) == []
+    # a colour of its own
+    assert _patches(*_scene(patch, (0.45, 0.2, 0.1), own_shadow_seen=False)) == []
+    # lit and shaded faces: uneven brightness is an object's shading, not a shadow
+    objects, shadow, lin3 = _scene(patch, SHADE, own_shadow_seen=False)
+    rows = np.nonzero(patch.region.mask.any(axis=1))[0]
+    top = patch.region.mask.copy()
+    top[int(rows.mean()):] = False
+    lin3[top] = srgb_to_linear(np.full(3, 0.95, np.float32))
+    lin3[patch.region.mask & ~top] = srgb_to_linear(np.full(3, 0.08, np.float32))
+    assert _patches(objects, shadow, lin3) == []
+    # a ground-coloured object off the caster's shadow
+    assert _patches(*_scene(_object(0.0, 2.0, 0.4), SHADE, own_shadow_seen=False)) == []
