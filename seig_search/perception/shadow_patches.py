@@ -19,6 +19,7 @@ from __future__ import annotations
 import numpy as np
 
 from seig_search.perception.cast_shadows import drawn_shadows, silhouettes
+from seig_search.perception.colorspace import chromaticity
 from seig_search.perception.geometry import PinholeCamera
 from seig_search.perception.shadow_objects import MIN_BRIGHTNESS_SPREAD
 from seig_search.perception.types import ObjectEstimate
@@ -26,11 +27,6 @@ from seig_search.perception.types import ObjectEstimate
 IN_DRAWN_MIN = 0.35  # share of the region inside the other objects' drawn shadows (real ones: mostly < 0.3)
 OWN_SHADOW_MAX_MATCH = 0.1  # share of its own drawn shadow the image shows as shadow (patches: 0.0)
 MAX_CHROMA_GAP = 0.2  # L1 distance of linear chromaticities (r, g, b over their sum) to the lit ground's
-
-
-def chromaticity(rgb: np.ndarray) -> np.ndarray:
-    """Linear RGB over its sum: what shading leaves unchanged."""
-    return rgb / max(float(rgb.sum()), 1e-6)
 
 
 def shadow_patches(cam: PinholeCamera, objects: list[ObjectEstimate], light: np.ndarray, shadow_mask: np.ndarray,
