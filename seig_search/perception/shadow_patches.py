@@ -18,7 +18,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from seig_search.perception.cast_shadows import drawn_shadows, silhouettes
+from seig_search.perception.cast_shadows import shadow_footprints, silhouettes
 from seig_search.perception.colorspace import chromaticity
 from seig_search.perception.geometry import PinholeCamera
 from seig_search.perception.shadow_objects import MIN_BRIGHTNESS_SPREAD
@@ -44,6 +44,7 @@ def shadow_patches(cam: PinholeCamera, objects: list[ObjectEstimate], light: np.
         regions |= o.region.mask
     covered = silhouettes(cam, objects, shape) | regions
     ground_chroma = chromaticity(ground_lin)
+    drawn = shadow_footprints(cam, objects, light, shape)  # one per object, each drawn once
     patches = []
     for i, o in enumerate(objects):
         mask = o.region.mask
@@ -53,10 +54,10 @@ def shadow_patches(cam: PinholeCamera, objects: list[ObjectEstimate], light: np.
         brightness = pixels.sum(axis=1)
         if float(brightness.std()) >= MIN_BRIGHTNESS_SPREAD * max(float(brightness.mean()), 1e-6):
             continue
-        others = [q for k, q in enumerate(objects) if k != i]
-        if drawn_shadows(cam, others, light, shape)[mask].mean() < IN_DRAWN_MIN:
+        others = np.any([d for k, d in enumerate(drawn) if k != i], axis=0)
+        if others[mask].mean() < IN_DRAWN_MIN:
             continue
-        own = drawn_shadows(cam, [o], light, shape) & ~covered
+        own = drawn[i] & ~covered
         if own.any() and shadow_mask[own].mean() > OWN_SHADOW_MAX_MATCH:
             continue
         patches.append(i)
