@@ -63,6 +63,25 @@ def test_pieces_that_are_shadow_ground_coloured_or_the_objects_own_colour_are_no
     assert hidden_pieces(region, s_front, np.zeros_like(region), image_lab(ground), lab[0, 0]) == []
 
 
+def test_a_small_top_behind_counts_and_a_thin_sliver_does_not():
+    cam, front, s_front, s_behind, srgb = _drawn_case()
+    top = int(np.nonzero(s_front.any(axis=1))[0].min())
+    c = int(np.nonzero(s_front[top])[0].mean())
+
+    def cap(rows: int) -> np.ndarray:  # a dark band 5 pixels wide just above the front outline (and its 1-px margin)
+        m = np.zeros_like(s_front)
+        m[top - 1 - rows:top - 1, c - 2:c + 3] = True
+        return m
+
+    for rows, found in ((4, 1), (3, 0)):  # 6 core pixels after a one-pixel erosion; 3
+        piece = cap(rows)
+        img = np.full_like(srgb, 0.55)
+        img[s_front] = (0.8, 0.7, 0.1)
+        img[piece] = (0.12, 0.12, 0.13)
+        lab = image_lab(img)
+        assert len(hidden_pieces(s_front | piece, s_front, np.zeros_like(piece), lab, lab[0, 0])) == found
+
+
 def _behind_spec() -> SceneSpec:
     objs = [ObjectSpec(name="box", shape="cube", dims=(1.4, 1.4, 1.4), location=(0.0, 0.0, 0.7),
                        rotation_deg=(0, 0, 25), color=(0.8, 0.6, 0.02), roughness=0.9),

@@ -13,7 +13,7 @@ import numpy as np
 from scipy import ndimage as ndi
 from skimage.color import deltaE_ciede2000, rgb2lab
 
-MIN_CORE_PX = 10  # pixels left after a one-pixel erosion: thin slivers along a fitted outline are not objects
+MIN_CORE_PX = 6  # pixels left after a one-pixel erosion: thin slivers along a fitted outline are not objects
 MAX_SHADOW_SHARE = 0.5  # a piece this much inside the drawn shadows is shadow
 MIN_DELTA_E_MAIN = 20.0  # CIEDE2000 between the piece and the rest of the region
 MIN_DELTA_E_GROUND = 18.0  # ... and between the piece and the ground (lit ground tinted by the object)
