@@ -114,8 +114,10 @@ def analyse(srgb: np.ndarray, alpha: np.ndarray | None = None, pitch_deg: float 
     if not use_alpha and objects:
         # the placed objects' drawn shadows fix the sun far better than where shadow pixels lie (cast_shadows.py)
         key = fit_key_light(cam_mod.pinhole(camera, w, h), objects, bg.shadow_mask)
+        lin3 = srgb_to_linear(srgb)  # the linear image, once for the steps below
         if key is not None and FIND_IN_SHADOW:
-            bg, fg, objects = _objects_in_shadow(srgb, objects, camera, key, bg, fg, w, h, irradiance, ground_lin)
+            bg, fg, objects = _objects_in_shadow(srgb, lin3, objects, camera, key, bg, fg, w, h, irradiance,
+                                                 ground_lin)
         if key is not None and TRIM_OWN_SHADOWS:
             cut = _trim_own_shadows(srgb, objects, camera, key, bg, fg, w, h, irradiance, ground_lin)
             if FIND_HIDDEN:
@@ -125,7 +127,7 @@ def analyse(srgb: np.ndarray, alpha: np.ndarray | None = None, pitch_deg: float 
                 # the objects moved a little: refine the direction from the first fit, no new grid
                 key = fit_key_light(cam_mod.pinhole(camera, w, h), objects, bg.shadow_mask | cut, start=key) or key
         if key is not None and DROP_SHADOW_PATCHES and ground_lin is not None:
-            bg, fg, objects, dropped = _drop_shadow_patches(srgb, objects, camera, key, bg, fg, w, h, ground_lin)
+            bg, fg, objects, dropped = _drop_shadow_patches(lin3, objects, camera, key, bg, fg, w, h, ground_lin)
             if dropped:
                 key = fit_key_light(cam_mod.pinhole(camera, w, h), objects, bg.shadow_mask, start=key) or key
         if key is not None:
@@ -154,7 +156,7 @@ def _rejoin(srgb, objects, camera, fg, w, h, irradiance, ground_lin) -> list[Obj
     return rejoin_split_objects(objects, fit_cam, fg, srgb, make)
 
 
-def _objects_in_shadow(srgb, objects, camera, key, bg, fg, w, h, irradiance, ground_lin):
+def _objects_in_shadow(srgb, lin3, objects, camera, key, bg, fg, w, h, irradiance, ground_lin):
     """Dark objects the shadow mask took (shadow_objects.py), moved to the foreground and fitted; a piece under
     a found object's lit top is its shaded body and joins it. Returns the background, foreground and objects."""
     if len(objects) >= MAX_OBJECTS or bg.shadow_mask is None:
@@ -170,7 +172,6 @@ def _objects_in_shadow(srgb, objects, camera, key, bg, fg, w, h, irradiance, gro
     bg, fg = replace(bg, shadow_mask=bg.shadow_mask & ~freed), fg | freed
     scale = objects[0].fit_scale  # one scale for all: place_objects set it
     cam = _fit_camera(camera, scale, w, h)
-    lin3 = srgb_to_linear(srgb)
     labels, n = ndi.label(freed)
     objects = list(objects)
     for part in (labels == k for k in range(1, n + 1)):
@@ -232,14 +233,13 @@ def _hidden_objects(srgb, objects, camera, key, bg, fg, w, h, irradiance, ground
     return found
 
 
-def _drop_shadow_patches(srgb, objects, camera, key, bg, fg, w, h, ground_lin):
+def _drop_shadow_patches(lin3, objects, camera, key, bg, fg, w, h, ground_lin):
     """Objects that are ground in another's shade (shadow_patches.py) go back to the shadow mask. Returns the
     background, foreground, objects and whether any went."""
     if bg.shadow_mask is None:
         return bg, fg, objects, False
     light = light_vector(key.azimuth_deg, key.elevation_deg)
-    drop = shadow_patches(cam_mod.pinhole(camera, w, h), objects, light, bg.shadow_mask, srgb_to_linear(srgb),
-                          ground_lin)
+    drop = shadow_patches(cam_mod.pinhole(camera, w, h), objects, light, bg.shadow_mask, lin3, ground_lin)
     if not drop:
         return bg, fg, objects, False
     freed = np.any([objects[i].region.mask for i in drop], axis=0)
