@@ -43,3 +43,15 @@ def test_centres_map_back_to_the_render_pixels():
     assert record.centre_px == (10.5, 6.5)
     (same,) = bench._pred_records(_Estimate())
     assert same.centre_px == (5.0, 3.0)
+
+
+def test_scene_interval_brackets_the_rate_and_narrows_with_more_scenes():
+    few = [1.0, 0.0] * 10  # a rate of 0.5 over 20 scenes
+    many = [1.0, 0.0] * 200
+    lo, hi = bench.scene_interval(few)
+    assert lo < 0.5 < hi and hi - lo > 0.3  # about +-0.22 for 20 coin flips
+    lo2, hi2 = bench.scene_interval(many)
+    assert lo < lo2 < 0.5 < hi2 < hi and hi2 - lo2 < 0.12
+    assert bench.scene_interval(few) == (lo, hi)  # a fixed seed: the same interval every run
+    assert bench.scene_interval([1.0, 1.0, 1.0]) == (1.0, 1.0)
+    assert bench.scene_interval([0.7]) is None

@@ -19,6 +19,8 @@ GREY_MIN_SHARE = 0.25  # a grey group this share of its blob is an object of its
 GREY_MIN_CV = 0.15  # brightness spread (std / mean over superpixels) of a grey object: faces in light and shade
 MIN_PART_SHARE = 0.08  # a colour part smaller than this share of its blob joins a neighbour (set on dev seeds)
 PART_MIN_IMAGE_SHARE = 0.003  # ... unless it covers this share of the image and differs clearly in hue
+SUPERPIXEL_PX = 24  # mean SLIC superpixel area; 16 split small objects off but broke more scenes than it fixed
+SLIC_COMPACTNESS = 8.0
 PART_MIN_HUE_GAP = 25.0  # degrees of sRGB hue between such a part and the neighbour it would join
 
 
@@ -39,8 +41,8 @@ def split_by_colour(srgb: np.ndarray, comp: np.ndarray, min_size: int, tol: floa
     r0, r1, c0, c1 = rows.min(), rows.max() + 1, cols.min(), cols.max() + 1
     sub_mask = comp[r0:r1, c0:c1]
     sub = srgb[r0:r1, c0:c1]
-    n_seg = int(np.clip(area / 24, 4, 400))
-    labels = slic(sub, n_segments=n_seg, compactness=8.0, mask=sub_mask, start_label=1, channel_axis=-1,
+    n_seg = int(np.clip(area / SUPERPIXEL_PX, 4, 400))
+    labels = slic(sub, n_segments=n_seg, compactness=SLIC_COMPACTNESS, mask=sub_mask, start_label=1, channel_axis=-1,
                   convert2lab=True, enforce_connectivity=True)
     n = int(labels.max())
     if n < 2:
