@@ -63,6 +63,24 @@ def test_pieces_that_are_shadow_ground_coloured_or_the_objects_own_colour_are_no
     assert hidden_pieces(region, s_front, np.zeros_like(region), image_lab(ground), lab[0, 0]) == []
 
 
+def test_a_white_highlight_on_top_is_not_an_object_but_a_pale_coloured_top_is():
+    cam, front, s_front, s_behind, srgb = _drawn_case()
+    region = s_front | s_behind
+    ground_lab = image_lab(srgb)[0, 0]
+    # a mirror's highlight: colourless and far brighter than the lit ground (L* 97 against 58)
+    white = srgb.copy()
+    white[s_behind] = (0.95, 0.95, 0.95)
+    assert hidden_pieces(region, s_front, np.zeros_like(region), image_lab(white), ground_lab) == []
+    # as bright, with a colour of its own: the top of a pale object behind
+    pale = srgb.copy()
+    pale[s_behind] = (0.95, 0.8, 0.95)
+    assert len(hidden_pieces(region, s_front, np.zeros_like(region), image_lab(pale), ground_lab)) == 1
+    # colourless and brighter than the ground (L* 82): the lit top of a light grey object behind
+    grey = srgb.copy()
+    grey[s_behind] = (0.8, 0.8, 0.8)
+    assert len(hidden_pieces(region, s_front, np.zeros_like(region), image_lab(grey), ground_lab)) == 1
+
+
 def test_a_small_top_behind_counts_and_a_thin_sliver_does_not():
     cam, front, s_front, s_behind, srgb = _drawn_case()
     top = int(np.nonzero(s_front.any(axis=1))[0].min())

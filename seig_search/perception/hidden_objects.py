@@ -4,7 +4,8 @@ Segmentation joins a small part of another colour, or a grey or dark part, to th
 border with; when that part is the top of an object standing behind, the two come out as one region. The
 outline fit of the front object (a convex primitive) does not cover it: a compact piece of the region outside
 the fitted silhouette, above its middle (what stands behind shows higher in the image), not where any fitted
-object's drawn shadow falls, and unlike both the front object's colour and the ground's, is another object.
+object's drawn shadow falls, and unlike both the front object's colour and the ground's, is another object,
+unless it is colourless and far brighter than the lit ground: a glossy object's highlight.
 """
 
 from __future__ import annotations
@@ -17,6 +18,8 @@ MIN_CORE_PX = 6  # pixels left after a one-pixel erosion: thin slivers along a f
 MAX_SHADOW_SHARE = 0.5  # a piece this much inside the drawn shadows is shadow
 MIN_DELTA_E_MAIN = 20.0  # CIEDE2000 between the piece and the rest of the region
 MIN_DELTA_E_GROUND = 18.0  # ... and between the piece and the ground (lit ground tinted by the object)
+HIGHLIGHT_MAX_CHROMA = 10.0  # CIELAB chroma under which a piece brighter than the lit ground is a highlight
+HIGHLIGHT_MIN_LIGHTER = 30.0  # ... when its L* exceeds the lit ground's by this much (a white object behind is lost too)
 
 
 def hidden_pieces(region: np.ndarray, silhouette: np.ndarray, drawn_shadows: np.ndarray, lab: np.ndarray,
@@ -50,8 +53,16 @@ def hidden_pieces(region: np.ndarray, silhouette: np.ndarray, drawn_shadows: np.
             continue
         if float(deltaE_ciede2000(piece_lab, ground_lab)) < MIN_DELTA_E_GROUND:
             continue
+        if _highlight(piece_lab, ground_lab):
+            continue
         pieces.append(piece)
     return pieces
+
+
+def _highlight(piece_lab: np.ndarray, ground_lab: np.ndarray) -> bool:
+    """A colourless piece far brighter than the lit ground: a glossy object's highlight or a pool of light."""
+    chroma = float(np.hypot(piece_lab[1], piece_lab[2]))
+    return chroma < HIGHLIGHT_MAX_CHROMA and float(piece_lab[0] - ground_lab[0]) > HIGHLIGHT_MIN_LIGHTER
 
 
 def image_lab(srgb: np.ndarray) -> np.ndarray:
