@@ -33,6 +33,7 @@ TRIM_OWN_SHADOWS = True  # cut a grey object's own cast shadow out of its region
 FIND_HIDDEN = True  # split objects standing behind another off its region (hidden_objects.py)
 REJOIN_SPLIT = True  # join touching one-hue pieces that one primitive outlines as well (rejoin.py)
 FIND_IN_SHADOW = True  # dark objects in the shadow mask that no drawn shadow explains (shadow_objects.py)
+REJOIN_AGAIN = True  # once the shadows are cut off, join split pieces again (cleaner outlines)
 DROP_SHADOW_PATCHES = True  # ground-coloured "objects" in another's drawn shadow that cast none (shadow_patches.py)
 
 
@@ -111,6 +112,7 @@ def analyse(srgb: np.ndarray, alpha: np.ndarray | None = None, pitch_deg: float 
     camera, objects = place_objects(objects, camera, w, h, occluders=fg, srgb=srgb, free_aspect=use_alpha)
     if not use_alpha and objects and REJOIN_SPLIT:
         objects = _rejoin(srgb, objects, camera, fg, w, h, irradiance, ground_lin)
+    placed = {id(o): o.region for o in objects}  # what the first join saw
     if not use_alpha and objects:
         # the placed objects' drawn shadows fix the sun far better than where shadow pixels lie (cast_shadows.py)
         key = fit_key_light(cam_mod.pinhole(camera, w, h), objects, bg.shadow_mask)
@@ -130,6 +132,17 @@ def analyse(srgb: np.ndarray, alpha: np.ndarray | None = None, pitch_deg: float 
             bg, fg, objects, dropped = _drop_shadow_patches(lin3, objects, camera, key, bg, fg, w, h, ground_lin)
             if dropped:
                 key = fit_key_light(cam_mod.pinhole(camera, w, h), objects, bg.shadow_mask, start=key) or key
+        if REJOIN_AGAIN and REJOIN_SPLIT and len(objects) > 1:
+            # Own shadows are cut off now, so a split object's pieces outline their union better. Objects found
+            # since (behind others, in the shadows) were split off on purpose and stay apart; pairs whose
+            # regions did not change were tried before.
+            n_before = len(objects)
+            old = [o for o in objects if id(o) in placed]
+            settled = [o for o in old if o.region is placed[id(o)]]
+            objects = _rejoin(srgb, old, camera, fg, w, h, irradiance, ground_lin, settled) + [
+                o for o in objects if id(o) not in placed]
+            if len(objects) < n_before and key is not None:
+                key = fit_key_light(cam_mod.pinhole(camera, w, h), objects, bg.shadow_mask, start=key) or key
         if key is not None:
             light = estimate_light(srgb, bg, regions, cam_mod.pinhole(camera, w, h),
                                    key=(key.azimuth_deg, key.elevation_deg))
@@ -145,7 +158,7 @@ def analyse(srgb: np.ndarray, alpha: np.ndarray | None = None, pitch_deg: float 
     return est
 
 
-def _rejoin(srgb, objects, camera, fg, w, h, irradiance, ground_lin) -> list[ObjectEstimate]:
+def _rejoin(srgb, objects, camera, fg, w, h, irradiance, ground_lin, settled=()) -> list[ObjectEstimate]:
     """Objects split by reflections or shading joined again (rejoin.py), fitted in their outline units."""
     def fit_cam(o):
         return _fit_camera(camera, o.fit_scale, w, h)
@@ -153,7 +166,7 @@ def _rejoin(srgb, objects, camera, fg, w, h, irradiance, ground_lin) -> list[Obj
     def make(mask, like):
         return _fitted_object(srgb, mask, fit_cam(like), fg, like.fit_scale, irradiance, ground_lin)
 
-    return rejoin_split_objects(objects, fit_cam, fg, srgb, make)
+    return rejoin_split_objects(objects, fit_cam, fg, srgb, make, settled)
 
 
 def _objects_in_shadow(srgb, lin3, objects, camera, key, bg, fg, w, h, irradiance, ground_lin):

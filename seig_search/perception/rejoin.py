@@ -10,7 +10,7 @@ union no primitive outlines well.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Collection
 
 import numpy as np
 from scipy import ndimage as ndi
@@ -36,15 +36,20 @@ def _touch(a: np.ndarray, b: np.ndarray) -> bool:
 
 def rejoin_split_objects(objects: list[ObjectEstimate], fit_cam: Callable[[ObjectEstimate], object],
                          occluders: np.ndarray, srgb: np.ndarray,
-                         make: Callable[[np.ndarray, ObjectEstimate], ObjectEstimate | None]) -> list[ObjectEstimate]:
+                         make: Callable[[np.ndarray, ObjectEstimate], ObjectEstimate | None],
+                         settled: Collection[ObjectEstimate] = ()) -> list[ObjectEstimate]:
     """``objects`` with touching one-hue pieces that one primitive outlines as well joined, best join first.
 
     ``fit_cam(o)``: the pinhole camera in the units of ``o``'s outline fit; ``make(mask, like)``: the object
     fitted to the joined ``mask`` (in ``like``'s units), or None when it cannot stand on the ground.
+    ``settled``: objects already tried against each other, unchanged since; their pairs are not fitted again.
     """
     lin3 = srgb_to_linear(srgb)
     objects = list(objects)
     tried: dict[tuple[int, int], float | None] = {}  # join cost per pair of objects, by identity
+    for a in settled:
+        for b in settled:
+            tried[(id(a), id(b))] = None
     while True:
         best: tuple[float, int, int] | None = None
         for i, a in enumerate(objects):
