@@ -20,17 +20,20 @@ from seig_search.perception.material import estimate_appearance
 from seig_search.perception.parts import cutout_parts, drawable
 from seig_search.perception.pitch_shading import refine_pitch
 from seig_search.perception.own_shadow import shadow_trimmed_region
-from seig_search.perception.rejoin import rejoin_split_objects
+from seig_search.perception.outline_split import split_behind
+from seig_search.perception.rejoin import MAX_UNION_COST, best_cost, rejoin_split_objects
 from seig_search.perception.shadow_objects import MARGIN_PX, lit_top_above, unexplained_shadow_pieces
 from seig_search.perception.shadow_patches import shadow_patches
 from seig_search.perception.tint import region_from_mask
-from seig_search.perception.place import fit_object, outline_region, place_objects
+from seig_search.perception.fit import fit_region
+from seig_search.perception.place import candidate_shapes, fit_object, outline_region, place_objects
 from seig_search.perception.segment import colour_gradient, foreground_mask, segment_instances
 from seig_search.perception.types import Background, ObjectEstimate, SceneEstimate, ShapeGuess
 
 MAX_OBJECTS = 12
 TRIM_OWN_SHADOWS = True  # cut a grey object's own cast shadow out of its region with the fitted light
 FIND_HIDDEN = True  # split objects standing behind another off its region (hidden_objects.py)
+SPLIT_BY_OUTLINE = True  # ... also of like colour, where one primitive cannot outline the region (outline_split.py)
 REJOIN_SPLIT = True  # join touching one-hue pieces that one primitive outlines as well (rejoin.py)
 FIND_IN_SHADOW = True  # dark objects in the shadow mask that no drawn shadow explains (shadow_objects.py)
 REJOIN_AGAIN = True  # once the shadows are cut off, join split pieces again (cleaner outlines)
@@ -232,10 +235,15 @@ def _hidden_objects(srgb, objects, camera, key, bg, fg, w, h, irradiance, ground
     ground_lab = np.median(lab[bg.ground_mask], axis=0)
     found = []
     for o in list(objects):
-        pieces = hidden_pieces(o.region.mask, silhouettes(scene_cam, [o], (h, w)), drawn, lab, ground_lab)
-        if not pieces:
-            continue
+        sil = silhouettes(scene_cam, [o], (h, w))
         cam = _fit_camera(camera, o.fit_scale, w, h)
+        # a piece of the front object's own colour may be another object only where one primitive cannot
+        # outline the whole region (the join test of rejoin.py, reversed)
+        pieces = hidden_pieces(o.region.mask, sil, drawn, lab, ground_lab, same_hue=best_cost(o) > MAX_UNION_COST)
+        if not pieces:
+            if SPLIT_BY_OUTLINE:
+                found += _split_by_outline(srgb, o, sil, cam, fg, lab, ground_lab, irradiance, ground_lin)
+            continue
         front = o.region.mask & ~np.any(pieces, axis=0)
         if fit_object(o, cam, fg, srgb, region=region_from_mask(front), scale=o.fit_scale):
             o.region = region_from_mask(front)
@@ -244,6 +252,23 @@ def _hidden_objects(srgb, objects, camera, key, bg, fg, w, h, irradiance, ground
             if new is not None:
                 found.append(new)
     return found
+
+
+def _split_by_outline(srgb, o, sil, cam, fg, lab, ground_lab, irradiance, ground_lin) -> list[ObjectEstimate]:
+    """An object of ``o``'s colour standing behind it (outline_split.py), split off and fitted; ``o`` is
+    re-fitted without it."""
+    def fit_rest(region):
+        return fit_region(cam, region, fg, candidate_shapes(region))
+
+    def make(mask):
+        return _fitted_object(srgb, mask, cam, fg, o.fit_scale, irradiance, ground_lin)
+
+    split = split_behind(o, sil, lab, ground_lab, fit_rest, make)
+    if split is None or not fit_object(o, cam, fg, srgb, region=split[0], scale=o.fit_scale):
+        return []
+    o.region = split[0]
+    o.appearance = estimate_appearance(srgb, split[0], irradiance, ground_lin)
+    return [split[1]]
 
 
 def _drop_shadow_patches(lin3, objects, camera, key, bg, fg, w, h, ground_lin):

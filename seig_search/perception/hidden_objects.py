@@ -5,7 +5,9 @@ border with; when that part is the top of an object standing behind, the two com
 outline fit of the front object (a convex primitive) does not cover it: a compact piece of the region outside
 the fitted silhouette, above its middle (what stands behind shows higher in the image), not where any fitted
 object's drawn shadow falls, and unlike both the front object's colour and the ground's, is another object,
-unless it is colourless and far brighter than the lit ground: a glossy object's highlight.
+unless it is colourless and far brighter than the lit ground: a glossy object's highlight. A piece of the front
+object's own colour counts only where no primitive outlines the whole region well (the caller's judgement: the
+join test of rejoin.py, reversed) and only when its core is large, since a fit's small misses share that colour.
 """
 
 from __future__ import annotations
@@ -18,15 +20,17 @@ MIN_CORE_PX = 6  # pixels left after a one-pixel erosion: thin slivers along a f
 MAX_SHADOW_SHARE = 0.5  # a piece this much inside the drawn shadows is shadow
 MIN_DELTA_E_MAIN = 20.0  # CIEDE2000 between the piece and the rest of the region
 MIN_DELTA_E_GROUND = 18.0  # ... and between the piece and the ground (lit ground tinted by the object)
+SAME_HUE_MIN_CORE_PX = 15  # core pixels of a piece of the front object's colour (set on development seeds)
 HIGHLIGHT_MAX_CHROMA = 10.0  # CIELAB chroma under which a piece brighter than the lit ground is a highlight
 HIGHLIGHT_MIN_LIGHTER = 30.0  # ... when its L* exceeds the lit ground's by this much (a white object behind is lost too)
 
 
 def hidden_pieces(region: np.ndarray, silhouette: np.ndarray, drawn_shadows: np.ndarray, lab: np.ndarray,
-                  ground_lab: np.ndarray | None) -> list[np.ndarray]:
+                  ground_lab: np.ndarray | None, same_hue: bool = False) -> list[np.ndarray]:
     """HxW masks of the pieces of ``region`` that are other objects standing behind its fitted ``silhouette``.
 
-    ``lab``: the image in CIELAB; ``ground_lab``: the lit ground's colour (None: no ground, nothing is found).
+    ``lab``: the image in CIELAB; ``ground_lab``: the lit ground's colour (None: no ground, nothing is found);
+    ``same_hue``: large pieces of the front object's colour count too (no primitive outlines the whole region).
     """
     if ground_lab is None or not silhouette.any():
         return []
@@ -42,24 +46,38 @@ def hidden_pieces(region: np.ndarray, silhouette: np.ndarray, drawn_shadows: np.
     pieces = []
     for k in range(1, n + 1):
         piece = labels == k
-        if ndi.binary_erosion(piece).sum() < MIN_CORE_PX:
+        core = int(ndi.binary_erosion(piece).sum())
+        if core < MIN_CORE_PX:
             continue
         if np.nonzero(piece)[0].mean() >= middle_row:
             continue
         if (piece & drawn_shadows).sum() >= MAX_SHADOW_SHARE * piece.sum():
             continue
         piece_lab = np.median(lab[piece], axis=0)
-        if float(deltaE_ciede2000(piece_lab, main_lab)) < MIN_DELTA_E_MAIN:
+        if float(deltaE_ciede2000(piece_lab, main_lab)) < MIN_DELTA_E_MAIN and not (
+                same_hue and core >= SAME_HUE_MIN_CORE_PX):
             continue
         if float(deltaE_ciede2000(piece_lab, ground_lab)) < MIN_DELTA_E_GROUND:
             continue
-        if _highlight(piece_lab, ground_lab):
+        if highlight(piece_lab, ground_lab):
             continue
         pieces.append(piece)
     return pieces
 
 
-def _highlight(piece_lab: np.ndarray, ground_lab: np.ndarray) -> bool:
+def pieces_behind(region: np.ndarray, silhouette: np.ndarray, min_core: int) -> list[np.ndarray]:
+    """Pieces of ``region`` outside its fitted ``silhouette`` and above its middle, with at least ``min_core``
+    pixels after a one-pixel erosion, largest first: where an object standing behind may show."""
+    if not silhouette.any():
+        return []
+    labels, n = ndi.label(region & ~ndi.binary_dilation(silhouette, iterations=1))
+    middle_row = float(np.nonzero(silhouette)[0].mean())
+    pieces = [labels == k for k in range(1, n + 1)]
+    pieces = [p for p in pieces if ndi.binary_erosion(p).sum() >= min_core and np.nonzero(p)[0].mean() < middle_row]
+    return sorted(pieces, key=lambda p: -int(p.sum()))
+
+
+def highlight(piece_lab: np.ndarray, ground_lab: np.ndarray) -> bool:
     """A colourless piece far brighter than the lit ground: a glossy object's highlight or a pool of light."""
     chroma = float(np.hypot(piece_lab[1], piece_lab[2]))
     return chroma < HIGHLIGHT_MAX_CHROMA and float(piece_lab[0] - ground_lab[0]) > HIGHLIGHT_MIN_LIGHTER

@@ -26,7 +26,8 @@ MAX_UNION_COST = 0.05  # outline RMS over the region's size that one primitive m
 TOUCH_PX = 1  # regions this close touch
 
 
-def _best_cost(o: ObjectEstimate) -> float:
+def best_cost(o: ObjectEstimate) -> float:
+    """The object's best outline cost (inf when it has no fit)."""
     return min((f.cost for f in o.fits.values()), default=float("inf"))
 
 
@@ -75,7 +76,7 @@ def rejoin_split_objects(objects: list[ObjectEstimate], fit_cam: Callable[[Objec
 
 def _join_cost(a: ObjectEstimate, b: ObjectEstimate, cam, occluders: np.ndarray, lin3: np.ndarray) -> float | None:
     """The union's best outline cost where joining is allowed, else None."""
-    worse = max(_best_cost(a), _best_cost(b))
+    worse = max(best_cost(a), best_cost(b))
     if not np.isfinite(worse) or not _touch(a.region.mask, b.region.mask):
         return None
     if distinct_hues(lin3, a.region.mask, b.region.mask):

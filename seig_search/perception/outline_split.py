@@ -1,0 +1,50 @@
+"""An object behind another of like colour, found where one primitive cannot outline their joint region.
+
+``hidden_pieces`` (hidden_objects.py) tells a piece of another object from the front object's own fit error by
+colour. Where colour does not tell, the outline does, the reverse of the join test in rejoin.py: a piece of the
+region outside the front object's fitted silhouette, above its middle, is another object when no primitive
+outlines the whole region well, the rest alone is outlined far better, and a primitive standing on the ground
+outlines the piece. Pieces below the middle are the object's own shadow or ground contact, and colourless ones
+far brighter than the ground are highlights; neither is tried.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+import numpy as np
+
+from seig_search.perception.fit import Fit
+from seig_search.perception.hidden_objects import highlight, pieces_behind
+from seig_search.perception.rejoin import MAX_UNION_COST, best_cost
+from seig_search.perception.tint import region_from_mask
+from seig_search.perception.types import ObjectEstimate, Region
+
+MIN_CORE_PX = 20  # pixels of a piece after a one-pixel erosion
+REST_GAIN = 0.6  # the rest's best outline cost, as a share of the whole region's, must fall to this
+MAX_PIECE_COST = 0.15  # a piece's own outline cost (over its size: its hidden outline parts keep it high)
+
+
+def split_behind(o: ObjectEstimate, silhouette: np.ndarray, lab: np.ndarray, ground_lab: np.ndarray,
+                 fit_rest: Callable[[Region], list[Fit]],
+                 make: Callable[[np.ndarray], ObjectEstimate | None]) -> tuple[Region, ObjectEstimate] | None:
+    """The rest of ``o``'s region and the object standing behind it, or None when one object explains it.
+
+    ``silhouette``: ``o``'s fitted outline (HxW); ``lab``: the image in CIELAB; ``ground_lab``: the lit ground's
+    colour; ``fit_rest(region)``: the outline fits of a region, best first; ``make(mask)``: the object fitted to
+    ``mask``, or None when it cannot stand on the ground.
+    """
+    whole = best_cost(o)
+    if not np.isfinite(whole) or whole <= MAX_UNION_COST:
+        return None
+    for piece in pieces_behind(o.region.mask, silhouette, MIN_CORE_PX):
+        if highlight(np.median(lab[piece], axis=0), ground_lab):
+            continue
+        rest = region_from_mask(o.region.mask & ~piece)
+        fits = fit_rest(rest)
+        if not fits or fits[0].cost > REST_GAIN * whole:
+            continue
+        new = make(piece)
+        if new is not None and best_cost(new) <= MAX_PIECE_COST:
+            return rest, new
+    return None
