@@ -37,25 +37,14 @@ def hidden_pieces(region: np.ndarray, silhouette: np.ndarray, drawn_shadows: np.
     inside = region & silhouette
     if not inside.any():
         return []
-    left = region & ~ndi.binary_dilation(silhouette, iterations=1)
-    labels, n = ndi.label(left)
-    if n == 0:
-        return []
-    middle_row = float(np.nonzero(silhouette)[0].mean())
     main_lab = np.median(lab[inside], axis=0)
     pieces = []
-    for k in range(1, n + 1):
-        piece = labels == k
-        core = int(ndi.binary_erosion(piece).sum())
-        if core < MIN_CORE_PX:
-            continue
-        if np.nonzero(piece)[0].mean() >= middle_row:
-            continue
+    for piece in pieces_behind(region, silhouette, MIN_CORE_PX):
         if (piece & drawn_shadows).sum() >= MAX_SHADOW_SHARE * piece.sum():
             continue
         piece_lab = np.median(lab[piece], axis=0)
         if float(deltaE_ciede2000(piece_lab, main_lab)) < MIN_DELTA_E_MAIN and not (
-                same_hue and core >= SAME_HUE_MIN_CORE_PX):
+                same_hue and ndi.binary_erosion(piece).sum() >= SAME_HUE_MIN_CORE_PX):
             continue
         if float(deltaE_ciede2000(piece_lab, ground_lab)) < MIN_DELTA_E_GROUND:
             continue
@@ -67,14 +56,13 @@ def hidden_pieces(region: np.ndarray, silhouette: np.ndarray, drawn_shadows: np.
 
 def pieces_behind(region: np.ndarray, silhouette: np.ndarray, min_core: int) -> list[np.ndarray]:
     """Pieces of ``region`` outside its fitted ``silhouette`` and above its middle, with at least ``min_core``
-    pixels after a one-pixel erosion, largest first: where an object standing behind may show."""
+    pixels after a one-pixel erosion: where an object standing behind may show."""
     if not silhouette.any():
         return []
     labels, n = ndi.label(region & ~ndi.binary_dilation(silhouette, iterations=1))
     middle_row = float(np.nonzero(silhouette)[0].mean())
     pieces = [labels == k for k in range(1, n + 1)]
-    pieces = [p for p in pieces if ndi.binary_erosion(p).sum() >= min_core and np.nonzero(p)[0].mean() < middle_row]
-    return sorted(pieces, key=lambda p: -int(p.sum()))
+    return [p for p in pieces if ndi.binary_erosion(p).sum() >= min_core and np.nonzero(p)[0].mean() < middle_row]
 
 
 def highlight(piece_lab: np.ndarray, ground_lab: np.ndarray) -> bool:

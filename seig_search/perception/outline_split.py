@@ -37,7 +37,7 @@ def split_behind(o: ObjectEstimate, silhouette: np.ndarray, lab: np.ndarray, gro
     whole = best_cost(o)
     if not np.isfinite(whole) or whole <= MAX_UNION_COST:
         return None
-    for piece in pieces_behind(o.region.mask, silhouette, MIN_CORE_PX):
+    for piece in sorted(pieces_behind(o.region.mask, silhouette, MIN_CORE_PX), key=lambda p: -int(p.sum())):
         if highlight(np.median(lab[piece], axis=0), ground_lab):
             continue
         rest = region_from_mask(o.region.mask & ~piece)
