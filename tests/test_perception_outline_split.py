@@ -90,6 +90,19 @@ def test_pieces_below_the_middle_and_highlights_are_not_tried():
     assert out is None and fits.made == []
 
 
+@pytest.mark.parametrize("colour, split", [
+    ((0.12, 0.12, 0.12), False),  # the ground's grey, far darker: the dark core of a cast shadow
+    ((0.3, 0.3, 0.3), True),  # the ground's grey, a little darker: a grey object behind (L* 21 under)
+    ((0.25, 0.05, 0.05), True),  # as dark, but red: an object in the shade
+])
+def test_dark_pieces_of_the_ground_colour_are_shadow(colour, split):
+    sil, piece, srgb = _case()
+    srgb[piece] = colour
+    out, fits = _split(sil, piece, srgb)
+    assert (out is not None) == split
+    assert bool(fits.made) == split  # a shadow piece is not even fitted
+
+
 def test_thin_slivers_along_the_outline_are_not_pieces():
     sil, _, _ = _case()
     sliver = np.zeros_like(sil)

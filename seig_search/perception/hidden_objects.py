@@ -23,6 +23,8 @@ MIN_DELTA_E_GROUND = 18.0  # ... and between the piece and the ground (lit groun
 SAME_HUE_MIN_CORE_PX = 15  # core pixels of a piece of the front object's colour (set on development seeds)
 HIGHLIGHT_MAX_CHROMA = 10.0  # CIELAB chroma under which a piece brighter than the lit ground is a highlight
 HIGHLIGHT_MIN_LIGHTER = 30.0  # ... when its L* exceeds the lit ground's by this much (a white object behind is lost too)
+SHADOW_MAX_AB_GAP = 10.0  # CIELAB a*b* distance to the lit ground under which a dark piece has the ground's colour
+SHADOW_MIN_DARKER = 25.0  # ... and L* this far under the lit ground's: a cast shadow (grey objects behind: 10-16)
 
 
 def hidden_pieces(region: np.ndarray, silhouette: np.ndarray, drawn_shadows: np.ndarray, lab: np.ndarray,
@@ -69,6 +71,12 @@ def highlight(piece_lab: np.ndarray, ground_lab: np.ndarray) -> bool:
     """A colourless piece far brighter than the lit ground: a glossy object's highlight or a pool of light."""
     chroma = float(np.hypot(piece_lab[1], piece_lab[2]))
     return chroma < HIGHLIGHT_MAX_CHROMA and float(piece_lab[0] - ground_lab[0]) > HIGHLIGHT_MIN_LIGHTER
+
+
+def shadow_coloured(piece_lab: np.ndarray, ground_lab: np.ndarray) -> bool:
+    """A piece of the ground's colour far darker than the lit ground: the dark core of a cast shadow."""
+    gap = float(np.hypot(piece_lab[1] - ground_lab[1], piece_lab[2] - ground_lab[2]))
+    return gap < SHADOW_MAX_AB_GAP and float(ground_lab[0] - piece_lab[0]) > SHADOW_MIN_DARKER
 
 
 def image_lab(srgb: np.ndarray) -> np.ndarray:
