@@ -4,8 +4,10 @@
 colour. Where colour does not tell, the outline does, the reverse of the join test in rejoin.py: a piece of the
 region outside the front object's fitted silhouette, above its middle, is another object when no primitive
 outlines the whole region well, the rest alone is outlined far better, and a primitive standing on the ground
-outlines the piece. Pieces below the middle are the object's own shadow or ground contact, and colourless ones
-far brighter than the ground are highlights; neither is tried.
+outlines the piece. Pieces below the middle are the object's own shadow or ground contact, colourless ones
+far brighter than the ground are highlights, and ones of the ground's colour far darker than it are the dark
+cores of cast shadows (crisp in clean renders, where a shadow's core and its penumbra segment apart); none of
+these is tried.
 """
 
 from __future__ import annotations
