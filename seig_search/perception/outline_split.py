@@ -24,7 +24,6 @@ from seig_search.perception.types import ObjectEstimate, Region
 
 MIN_CORE_PX = 20  # pixels of a piece after a one-pixel erosion
 REST_GAIN = 0.6  # the rest's best outline cost, as a share of the whole region's, must fall to this
-SKIP_SHADOWS = True  # a dark piece of the ground's colour is the core of a cast shadow (clean renders)
 MAX_PIECE_COST = 0.15  # a piece's own outline cost (over its size: its hidden outline parts keep it high)
 
 
@@ -42,7 +41,7 @@ def split_behind(o: ObjectEstimate, silhouette: np.ndarray, lab: np.ndarray, gro
         return None
     for piece in sorted(pieces_behind(o.region.mask, silhouette, MIN_CORE_PX), key=lambda p: -int(p.sum())):
         piece_lab = np.median(lab[piece], axis=0)
-        if highlight(piece_lab, ground_lab) or (SKIP_SHADOWS and shadow_coloured(piece_lab, ground_lab)):
+        if highlight(piece_lab, ground_lab) or shadow_coloured(piece_lab, ground_lab):
             continue
         rest = region_from_mask(o.region.mask & ~piece)
         fits = fit_rest(rest)
