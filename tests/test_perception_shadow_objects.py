@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import numpy as np
+from scipy import ndimage as ndi
 
 from seig_search.perception.cast_shadows import light_vector, shadow_footprints, silhouettes
 from seig_search.perception.geometry import PinholeCamera
@@ -86,3 +87,26 @@ def test_a_shaded_body_joins_the_grey_lit_top_above_it_not_a_coloured_one():
     assert lit_top_above(body, [side], lin3) is None
     srgb[top] = (0.8, 0.1, 0.1)  # a red object above: its own shaded side would be red, not shadow-grey
     assert lit_top_above(body, [side, top], srgb_to_linear(srgb)) is None
+
+
+def _spread(values: np.ndarray) -> float:
+    return float(values.std() / values.mean())
+
+
+def test_a_grey_object_shaded_across_its_face_is_found_a_soft_rimmed_shadow_is_not():
+    srgb, shadow, drawn, found_mask, body = _scene(dark_body=False)
+    cols = np.nonzero(body.any(axis=0))[0]
+    ramp = np.clip((np.arange(SIZE) - cols.min()) / max(np.ptp(cols), 1), 0.0, 1.0)
+    shaded = srgb.copy()
+    shaded[body] = (0.2 + 0.2 * np.broadcast_to(ramp, (SIZE, SIZE))[body])[:, None]  # lit left, shaded right
+    lum = srgb_to_linear(shaded).sum(axis=2)
+    assert _spread(lum[body]) < 0.6  # as even over the whole piece as shadows with a soft rim measure
+    pieces = unexplained_shadow_pieces(shadow, drawn, found_mask, shaded, colour_gradient(shaded))
+    assert len(pieces) == 1 and (pieces[0] & body).sum() > 0.6 * body.sum()
+    # a flat shadow whose two-pixel rim fades to the lit ground spreads as much, all of it in the rim
+    soft = srgb.copy()
+    rim = body & ~ndi.binary_erosion(body, iterations=2)
+    soft[rim] = 0.5
+    lum = srgb_to_linear(soft).sum(axis=2)
+    assert _spread(lum[body]) > 0.2
+    assert unexplained_shadow_pieces(shadow, drawn, found_mask, soft, colour_gradient(soft)) == []
