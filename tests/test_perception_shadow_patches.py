@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import numpy as np
+from scipy import ndimage as ndi
 
 from seig_search.perception.cast_shadows import light_vector, shadow_footprints, silhouettes
 from seig_search.perception.colorspace import srgb_to_linear
@@ -70,3 +71,25 @@ def test_real_objects_in_the_shade_or_coloured_or_uneven_stay():
     assert _patches(objects, shadow, lin3) == []
     # a ground-coloured object off the caster's shadow
     assert _patches(*_scene(_object(0.0, 2.0, 0.4), SHADE, own_shadow_seen=False)) == []
+
+
+def test_a_patch_even_inside_a_dark_rim_is_dropped_a_shaded_one_stays():
+    # a dark shadow core segmented with the dark edge of the object beside it: uneven over the whole region,
+    # even inside its two-pixel rim
+    patch = _object(0.1, 0.1, 0.7)
+    objects, shadow, lin3 = _scene(patch, SHADE, own_shadow_seen=False)
+    mask = patch.region.mask
+    rim = mask & ~ndi.binary_erosion(mask, iterations=2)
+    core = mask & ~rim
+    assert core.sum() >= 40
+    lin3[rim] = srgb_to_linear(np.full(3, 0.02, np.float32))
+    lum = lin3.sum(axis=2)
+    assert lum[mask].std() > 0.6 * lum[mask].mean()  # the whole region's spread alone would keep it
+    assert _patches(objects, shadow, lin3) == [1]
+    # shaded inside (lit top, dark side, as an object's faces are): it stays
+    rows = np.nonzero(mask.any(axis=1))[0]
+    top = mask.copy()
+    top[int(rows.mean()):] = False
+    lin3[core & top] = srgb_to_linear(np.full(3, 0.95, np.float32))
+    lin3[core & ~top] = srgb_to_linear(np.full(3, 0.08, np.float32))
+    assert _patches(objects, shadow, lin3) == []
