@@ -64,8 +64,14 @@ def uneven(lum: np.ndarray, piece: np.ndarray) -> bool:
     """Does the brightness ``lum`` vary over ``piece`` as over an object's faces, not as over a shadow?"""
     if spread(lum[piece]) >= MIN_BRIGHTNESS_SPREAD:
         return True
-    core = ndi.binary_erosion(piece, iterations=PENUMBRA_PX)
-    return int(core.sum()) >= MIN_CORE_PX and spread(lum[core]) >= MIN_CORE_SPREAD
+    core = inside_rim(piece)
+    return core is not None and spread(lum[core]) >= MIN_CORE_SPREAD
+
+
+def inside_rim(mask: np.ndarray) -> np.ndarray | None:
+    """``mask`` without its soft two-pixel rim, None when too little is left to judge."""
+    core = ndi.binary_erosion(mask, iterations=PENUMBRA_PX)
+    return core if int(core.sum()) >= MIN_CORE_PX else None
 
 
 def spread(values: np.ndarray) -> float:

@@ -20,12 +20,11 @@ the 29 found objects that were mostly ground in the truth, and none of the 674 r
 from __future__ import annotations
 
 import numpy as np
-from scipy import ndimage as ndi
 
 from seig_search.perception.cast_shadows import shadow_footprints, silhouettes
 from seig_search.perception.colorspace import chromaticity
 from seig_search.perception.geometry import PinholeCamera
-from seig_search.perception.shadow_objects import MIN_BRIGHTNESS_SPREAD, MIN_CORE_PX, PENUMBRA_PX, spread
+from seig_search.perception.shadow_objects import MIN_BRIGHTNESS_SPREAD, inside_rim, spread
 from seig_search.perception.types import ObjectEstimate
 
 IN_DRAWN_MIN = 0.35  # share of the region inside the other objects' drawn shadows (real ones: mostly < 0.3)
@@ -71,6 +70,5 @@ def shadow_patches(cam: PinholeCamera, objects: list[ObjectEstimate], light: np.
 def even_inside(lum: np.ndarray, mask: np.ndarray) -> bool:
     """Is the brightness ``lum`` even over ``mask`` as over a shadow, judged inside its soft rim where that
     leaves enough pixels (a dark shadow core's rim holds the object edges and penumbra it borders)?"""
-    core = ndi.binary_erosion(mask, iterations=PENUMBRA_PX)
-    values = lum[core] if int(core.sum()) >= MIN_CORE_PX else lum[mask]
-    return spread(values) < MIN_BRIGHTNESS_SPREAD
+    core = inside_rim(mask)
+    return spread(lum[core if core is not None else mask]) < MIN_BRIGHTNESS_SPREAD
