@@ -55,3 +55,25 @@ def test_an_object_whose_shadow_lies_apart_is_left_alone():
     region = _region(sil)
     fitted = _fitted(cam, region, "cube")
     assert shadow_trimmed_region(cam, fitted, region, LIGHT, shadow, region.mask) is None
+
+
+def test_a_coloured_objects_own_pixels_are_never_cut_with_its_shadow():
+    """Pixels in the drawn shadow that carry the object's own colour (a coloured box's dark lower face, say)
+    stay; the rest of the shadow goes."""
+    cam = PinholeCamera.from_pitch(35.0, 5.0, 45.0, SIZE, SIZE)
+    truth = _object("sphere", 0.0, 0.0, 1.0)
+    sil = silhouettes(cam, [truth], (SIZE, SIZE))
+    shadow = shadow_footprints(cam, [truth], LIGHT, (SIZE, SIZE))[0] & ~sil
+    region = _region(sil | shadow)
+    fitted = _fitted(cam, region, "sphere")
+    plain = shadow_trimmed_region(cam, fitted, region, LIGHT, np.zeros_like(sil), region.mask)
+    assert plain is not None
+    cut = shadow & ~plain.mask
+    rows = np.nonzero(cut)[0]
+    coloured = cut & (np.arange(SIZE)[:, None] <= np.median(rows))  # the upper half of what was cut
+    assert coloured.sum() >= 5
+    own = sil | coloured
+    trimmed = shadow_trimmed_region(cam, fitted, region, LIGHT, np.zeros_like(sil), region.mask, own_colour=own)
+    assert trimmed is not None
+    assert (own & ~trimmed.mask).sum() == 0
+    assert (cut & ~coloured & trimmed.mask).sum() == 0

@@ -12,7 +12,8 @@ import numpy as np
 from skimage.color import deltaE_ciede2000, rgb2lab
 from skimage.draw import disk, ellipse, polygon as draw_polygon
 
-from seig_search.perception.colorspace import linear_to_srgb
+from seig_search.perception import tint
+from seig_search.perception.colorspace import linear_to_srgb, srgb_to_linear
 from seig_search.perception import camera as cam_mod
 from seig_search.perception.fit import silhouette
 from seig_search.perception.material import estimate_appearance
@@ -111,3 +112,27 @@ def test_sphere_with_attached_shadow_is_fitted_as_a_sphere():
                        appearance=Appearance(color=(0.6, 0.05, 0.05), roughness=0.8, metallic=0.0))
     _, placed = place_objects([o], cam_est, W, H, occluders=obj | shadow, srgb=srgb)
     assert placed[0].shape == "sphere", [(g.shape, round(g.score, 3)) for g in placed[0].shapes]
+
+
+def test_a_noisy_dark_shadow_is_cut_though_its_pixels_stray_from_the_ground_colour():
+    """Per-channel sensor noise on a dark shadow scatters its chromaticity well past GROUND_CHROMA; its pixels
+    still lie far nearer the ground's colour than the object's, and go."""
+    srgb, obj, shadow = _scene([0.05, 0.45, 0.08])
+    rng = np.random.default_rng(1)
+    lin = srgb_to_linear(srgb)
+    lin[shadow] += rng.normal(0.0, 0.012, size=(int(shadow.sum()), 3)).astype(np.float32)
+    noisy = linear_to_srgb(np.clip(lin, 0.0, 1.0))
+    cd = tint.chroma_distance(srgb_to_linear(noisy), GROUND)
+    assert (cd[shadow] > tint.GROUND_CHROMA).mean() > 0.3  # the plain bound would keep much of the shadow
+    out = own_colour_region(noisy, _region(obj | shadow), GROUND)
+    assert _iou(out.mask, obj) > 0.9, _iou(out.mask, obj)
+
+
+def test_own_colour_pixels_are_the_object_not_its_shadow_and_none_for_grey():
+    srgb, obj, shadow = _scene([0.6, 0.05, 0.05])
+    lin = srgb_to_linear(srgb)
+    own = tint.own_colour_pixels(lin, obj | shadow, obj | shadow)
+    assert own is not None
+    assert (own & shadow).sum() == 0 and (own & obj).sum() > 0.9 * obj.sum()
+    grey, gobj, gshadow = _scene([0.3, 0.3, 0.3])
+    assert tint.own_colour_pixels(srgb_to_linear(grey), gobj | gshadow, gobj | gshadow) is None

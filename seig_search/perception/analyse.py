@@ -24,7 +24,7 @@ from seig_search.perception.outline_split import split_behind
 from seig_search.perception.rejoin import MAX_UNION_COST, best_cost, rejoin_split_objects
 from seig_search.perception.shadow_objects import MARGIN_PX, lit_top_above, unexplained_shadow_pieces
 from seig_search.perception.shadow_patches import shadow_patches
-from seig_search.perception.tint import region_from_mask
+from seig_search.perception.tint import own_colour_pixels, region_from_mask
 from seig_search.perception.fit import fit_region
 from seig_search.perception.place import candidate_shapes, fit_object, outline_region, place_objects
 from seig_search.perception.segment import colour_gradient, foreground_mask, segment_instances
@@ -210,10 +210,12 @@ def _trim_own_shadows(srgb, objects, camera, key, bg, fg, w, h, irradiance, grou
     re-fit those objects; returns the HxW mask of the pixels cut."""
     light = light_vector(key.azimuth_deg, key.elevation_deg)
     scene_cam = cam_mod.pinhole(camera, w, h)
+    lin3 = srgb_to_linear(srgb)
     cut = np.zeros((h, w), bool)
     for o in objects:
         region, _ = outline_region(o, srgb, fg)
-        trimmed = shadow_trimmed_region(scene_cam, o, region, light, bg.shadow_mask, fg)
+        trimmed = shadow_trimmed_region(scene_cam, o, region, light, bg.shadow_mask, fg,
+                                        own_colour_pixels(lin3, region.mask, fg))
         if trimmed is None:
             continue
         cam = _fit_camera(camera, o.fit_scale, w, h)

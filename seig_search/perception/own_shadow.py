@@ -39,11 +39,13 @@ def _masks(cam: PinholeCamera, pts: np.ndarray, light: np.ndarray, shape) -> tup
 
 
 def shadow_trimmed_region(cam: PinholeCamera, o: ObjectEstimate, region: Region, light: np.ndarray,
-                          shadow: np.ndarray, foreground: np.ndarray) -> Region | None:
+                          shadow: np.ndarray, foreground: np.ndarray,
+                          own_colour: np.ndarray | None = None) -> Region | None:
     """``region`` without the object's own cast shadow, or None when the fitted object explains it as well.
 
     ``cam`` and ``o`` in the same units; ``light`` the unit vector towards the sun; ``shadow`` the observed
-    shadow mask; ``foreground`` every object's pixels.
+    shadow mask; ``foreground`` every object's pixels; ``own_colour``: pixels of a coloured object's own tint,
+    never cut (its dark faces lie in the drawn shadow of a smaller object too).
     """
     if light[2] <= 0.05:
         return None
@@ -98,6 +100,8 @@ def shadow_trimmed_region(cam: PinholeCamera, o: ObjectEstimate, region: Region,
     if sil is None or c > (1.0 - MIN_GAIN) * plain:
         return None
     keep = mask & ~(shd & ~sil)
+    if own_colour is not None:
+        keep |= mask & own_colour
     if keep.sum() > (1.0 - MIN_CUT_SHARE) * area or keep.sum() < 16:
         return None
     lab, n = ndi.label(keep)
