@@ -87,3 +87,25 @@ def test_two_objects_of_one_hue_and_two_hues_stay_apart():
     left[:, int(np.nonzero(sil.any(axis=0))[0].mean()):] = False
     two_hues = _image([(left, (0.8, 0.1, 0.1)), (sil & ~left, (0.1, 0.2, 0.8))])
     assert len(_rejoin([left, sil & ~left], two_hues)) == 2
+
+
+def test_split_halves_join_though_one_was_fitted_without_its_attached_shadow():
+    """The shaded half carries the cast shadow at its foot; its outline is fitted without it (tint.py), which
+    fits so tightly that the union, fitted with the shadow, could never match it. The join is judged against
+    the whole region's fit."""
+    from skimage.draw import ellipse
+
+    sil = silhouettes(CAM, [_object("cylinder", 0.0, 0.0, 2.0)], (SIZE, SIZE))
+    rows, cols = np.nonzero(sil)
+    left = sil.copy()
+    left[:, int(cols.mean()):] = False
+    right = sil & ~left
+    shadow = np.zeros_like(sil)
+    rr, cc = ellipse(rows.max(), cols.max() - 2, 2, 6, shape=sil.shape)
+    shadow[rr, cc] = True
+    shadow &= ~sil
+    srgb = _image([(left, (0.2, 0.7, 0.25)), (right, (0.06, 0.3, 0.08)), (shadow, (0.2, 0.2, 0.2))])
+    joined = _rejoin([left, right | shadow], srgb)
+    assert len(joined) == 1
+    assert joined[0].region.area == (sil | shadow).sum()
+    assert abs(max(joined[0].dims) - 2.0) < 0.3, joined[0].dims

@@ -5,7 +5,8 @@ touching regions of one hue. Each piece alone fits some primitive, since the fit
 region may hide, so the piece count is no evidence. The joined region is: where one primitive fits the union's
 outline at least as well as it fits the worse-fitted piece, and well in absolute terms, one object explains
 the pixels as well as two (the simpler scene wins). Two objects of one hue, one in front of the other, give a
-union no primitive outlines well.
+union no primitive outlines well. A piece whose outline was fitted without its ground-coloured cast shadow
+(``tint.py``) is judged by its whole region's fit, since the union is fitted with the shadow.
 """
 
 from __future__ import annotations
@@ -19,7 +20,7 @@ from seig_search.perception.colorspace import srgb_to_linear
 from seig_search.perception.colour_parts import distinct_hues
 from seig_search.perception.fit import fit_region
 from seig_search.perception.place import candidate_shapes
-from seig_search.perception.tint import region_from_mask
+from seig_search.perception.tint import own_colour_region, region_from_mask
 from seig_search.perception.types import ObjectEstimate
 
 MAX_UNION_COST = 0.05  # outline RMS over the region's size that one primitive must reach on the union (dev seeds)
@@ -58,7 +59,7 @@ def rejoin_split_objects(objects: list[ObjectEstimate], fit_cam: Callable[[Objec
                 b = objects[j]
                 key = (id(a), id(b))
                 if key not in tried:
-                    tried[key] = _join_cost(a, b, fit_cam(a), occluders, lin3)
+                    tried[key] = _join_cost(a, b, fit_cam(a), occluders, lin3, srgb)
                 cost = tried[key]
                 if cost is not None and (best is None or cost < best[0]):
                     best = (cost, i, j)
@@ -74,13 +75,28 @@ def rejoin_split_objects(objects: list[ObjectEstimate], fit_cam: Callable[[Objec
         objects.insert(i, joined)
 
 
-def _join_cost(a: ObjectEstimate, b: ObjectEstimate, cam, occluders: np.ndarray, lin3: np.ndarray) -> float | None:
+def _whole_cost(o: ObjectEstimate, cam, occluders: np.ndarray, srgb: np.ndarray | None) -> float:
+    """The best outline cost of the object's whole region, as the union is fitted: a coloured object was fitted
+    without its ground-coloured cast shadow (place.outline_region), and that tighter fit is no yardstick for a
+    union fitted with it."""
+    if srgb is None:
+        return best_cost(o)
+    if own_colour_region(srgb, o.region, foreground=occluders) is o.region:
+        return best_cost(o)
+    fits = fit_region(cam, o.region, occluders, candidate_shapes(o.region))
+    return max(best_cost(o), fits[0].cost) if fits else best_cost(o)
+
+
+def _join_cost(a: ObjectEstimate, b: ObjectEstimate, cam, occluders: np.ndarray, lin3: np.ndarray,
+               srgb: np.ndarray | None = None) -> float | None:
     """The union's best outline cost where joining is allowed, else None."""
-    worse = max(best_cost(a), best_cost(b))
-    if not np.isfinite(worse) or not _touch(a.region.mask, b.region.mask):
+    if not _touch(a.region.mask, b.region.mask):
         return None
     if distinct_hues(lin3, a.region.mask, b.region.mask):
         return None  # two colours are two objects, however well their union fits
+    worse = max(_whole_cost(a, cam, occluders, srgb), _whole_cost(b, cam, occluders, srgb))
+    if not np.isfinite(worse):
+        return None
     union = region_from_mask(a.region.mask | b.region.mask)
     fits = fit_region(cam, union, occluders, candidate_shapes(union))
     if not fits:
