@@ -124,7 +124,7 @@ def analyse(srgb: np.ndarray, alpha: np.ndarray | None = None, pitch_deg: float 
             bg, fg, objects = _objects_in_shadow(srgb, lin3, objects, camera, key, bg, fg, w, h, irradiance,
                                                  ground_lin)
         if key is not None and TRIM_OWN_SHADOWS:
-            cut = _trim_own_shadows(srgb, objects, camera, key, bg, fg, w, h, irradiance, ground_lin)
+            cut = _trim_own_shadows(srgb, lin3, objects, camera, key, bg, fg, w, h, irradiance, ground_lin)
             if FIND_HIDDEN:
                 objects = objects + _hidden_objects(srgb, objects, camera, key, bg, fg, w, h, irradiance,
                                                     ground_lin)[:max(0, MAX_OBJECTS - len(objects))]
@@ -205,12 +205,11 @@ def _objects_in_shadow(srgb, lin3, objects, camera, key, bg, fg, w, h, irradianc
     return bg, fg, objects
 
 
-def _trim_own_shadows(srgb, objects, camera, key, bg, fg, w, h, irradiance, ground_lin) -> np.ndarray:
+def _trim_own_shadows(srgb, lin3, objects, camera, key, bg, fg, w, h, irradiance, ground_lin) -> np.ndarray:
     """Cut each object's own cast shadow out of its region where the key light shows it (own_shadow.py) and
     re-fit those objects; returns the HxW mask of the pixels cut."""
     light = light_vector(key.azimuth_deg, key.elevation_deg)
     scene_cam = cam_mod.pinhole(camera, w, h)
-    lin3 = srgb_to_linear(srgb)
     cut = np.zeros((h, w), bool)
     for o in objects:
         region, _ = outline_region(o, srgb, fg)

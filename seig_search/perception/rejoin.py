@@ -20,7 +20,7 @@ from seig_search.perception.colorspace import srgb_to_linear
 from seig_search.perception.colour_parts import distinct_hues
 from seig_search.perception.fit import fit_region
 from seig_search.perception.place import candidate_shapes
-from seig_search.perception.tint import own_colour_region, region_from_mask
+from seig_search.perception.tint import local_ground, own_colour_mask, region_from_mask
 from seig_search.perception.types import ObjectEstimate
 
 MAX_UNION_COST = 0.05  # outline RMS over the region's size that one primitive must reach on the union (dev seeds)
@@ -49,6 +49,7 @@ def rejoin_split_objects(objects: list[ObjectEstimate], fit_cam: Callable[[Objec
     lin3 = srgb_to_linear(srgb)
     objects = list(objects)
     tried: dict[tuple[int, int], float | None] = {}  # join cost per pair of objects, by identity
+    whole: dict[int, tuple[ObjectEstimate, float]] = {}  # each object's whole-region cost, fitted once
     for a in settled:
         for b in settled:
             tried[(id(a), id(b))] = None
@@ -59,7 +60,7 @@ def rejoin_split_objects(objects: list[ObjectEstimate], fit_cam: Callable[[Objec
                 b = objects[j]
                 key = (id(a), id(b))
                 if key not in tried:
-                    tried[key] = _join_cost(a, b, fit_cam(a), occluders, lin3, srgb)
+                    tried[key] = _join_cost(a, b, fit_cam(a), occluders, lin3, whole)
                 cost = tried[key]
                 if cost is not None and (best is None or cost < best[0]):
                     best = (cost, i, j)
@@ -75,26 +76,33 @@ def rejoin_split_objects(objects: list[ObjectEstimate], fit_cam: Callable[[Objec
         objects.insert(i, joined)
 
 
-def _whole_cost(o: ObjectEstimate, cam, occluders: np.ndarray, srgb: np.ndarray | None) -> float:
+def _whole_cost(o: ObjectEstimate, cam, occluders: np.ndarray, lin3: np.ndarray,
+                cache: dict[int, tuple[ObjectEstimate, float]]) -> float:
     """The best outline cost of the object's whole region, as the union is fitted: a coloured object was fitted
     without its ground-coloured cast shadow (place.outline_region), and that tighter fit is no yardstick for a
-    union fitted with it."""
-    if srgb is None:
-        return best_cost(o)
-    if own_colour_region(srgb, o.region, foreground=occluders) is o.region:
-        return best_cost(o)
-    fits = fit_region(cam, o.region, occluders, candidate_shapes(o.region))
-    return max(best_cost(o), fits[0].cost) if fits else best_cost(o)
+    union fitted with it. Kept in ``cache`` (by identity, with the object, so a reused id cannot match)."""
+    hit = cache.get(id(o))
+    if hit is not None and hit[0] is o:
+        return hit[1]
+    cost = best_cost(o)
+    mask = o.region.mask
+    if own_colour_mask(lin3, mask, local_ground(lin3, mask, occluders)) is not None:  # the fit saw less
+        fits = fit_region(cam, o.region, occluders, candidate_shapes(o.region))
+        if fits:
+            cost = max(cost, fits[0].cost)
+    cache[id(o)] = (o, cost)
+    return cost
 
 
 def _join_cost(a: ObjectEstimate, b: ObjectEstimate, cam, occluders: np.ndarray, lin3: np.ndarray,
-               srgb: np.ndarray | None = None) -> float | None:
+               whole: dict[int, tuple[ObjectEstimate, float]] | None = None) -> float | None:
     """The union's best outline cost where joining is allowed, else None."""
     if not _touch(a.region.mask, b.region.mask):
         return None
     if distinct_hues(lin3, a.region.mask, b.region.mask):
         return None  # two colours are two objects, however well their union fits
-    worse = max(_whole_cost(a, cam, occluders, srgb), _whole_cost(b, cam, occluders, srgb))
+    whole = {} if whole is None else whole
+    worse = max(_whole_cost(a, cam, occluders, lin3, whole), _whole_cost(b, cam, occluders, lin3, whole))
     if not np.isfinite(worse):
         return None
     union = region_from_mask(a.region.mask | b.region.mask)
