@@ -109,3 +109,32 @@ def test_split_halves_join_though_one_was_fitted_without_its_attached_shadow():
     assert len(joined) == 1
     assert joined[0].region.area == (sil | shadow).sum()
     assert abs(max(joined[0].dims) - 2.0) < 0.3, joined[0].dims
+
+
+def test_a_union_fitted_a_little_worse_than_its_pieces_still_joins_a_much_worse_one_does_not():
+    """Pieces split along a reflection have ragged edges that each piece's fit partly takes for hidden outline;
+    the union's outline cannot. A union within JOIN_SLACK (1.5 times) of the worse piece's cost is one object."""
+    from dataclasses import replace
+
+    from seig_search.perception.colorspace import srgb_to_linear
+    from seig_search.perception.fit import fit_region
+    from seig_search.perception.place import candidate_shapes
+    from seig_search.perception.rejoin import _join_cost
+
+    sil = silhouettes(CAM, [_object("cube", 0.0, 0.0, 1.2)], (SIZE, SIZE))
+    rows = np.nonzero(sil.any(axis=1))[0]
+    top = sil.copy()
+    top[int(rows.mean()):] = False
+    srgb = _image([(top, (0.2, 0.7, 0.25)), (sil & ~top, (0.06, 0.3, 0.08))])
+    a, b = _fitted(top, sil, srgb), _fitted(sil & ~top, sil, srgb)
+    union = fit_region(CAM, region_from_mask(sil), sil, candidate_shapes(region_from_mask(sil)))[0].cost
+    lin3 = srgb_to_linear(srgb)
+
+    def pieces_fitted_at(cost):  # both pieces' fits, as if their outlines had fitted to ``cost``
+        for o in (a, b):
+            o.fits = {k: replace(f, cost=cost) for k, f in o.fits.items()}
+        return _join_cost(a, b, CAM, sil, lin3)
+
+    assert union < 0.05
+    assert pieces_fitted_at(union / 1.4) is not None  # 40 % worse: one object
+    assert pieces_fitted_at(union / 1.8) is None  # 80 % worse: two

@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 from scipy import ndimage as ndi
 
-from render_pool.color import linear_to_srgb
+from render_pool.color import linear_to_srgb, srgb_to_linear
 from seig_search.perception.background import analyse_background, denoise
 from seig_search.perception.segment import foreground_mask, segment_instances
 
@@ -138,6 +138,29 @@ def test_a_ground_coloured_piece_wedged_between_objects_is_a_shadow_one_in_the_o
     assert len(_absorb_fragments(parts, srgb, bg)) == 2
     srgb, parts, bg = _shadow_between(nestled=False)
     assert len(_absorb_fragments(parts, srgb, bg)) == 3
+
+
+def test_a_black_metal_box_wedged_between_objects_is_not_taken_for_their_shadow():
+    """A black box between two boxes: as dark and as grey as a shadow cast there, but its faces differ and a
+    metal highlight shines on it, which a shadow never does. An even piece there is still a shadow."""
+    from seig_search.perception.segment import _absorb_fragments
+
+    srgb, (_, _, _), bg = _shadow_between(nestled=True)
+    left, piece, right = (np.zeros((N, N), bool) for _ in range(3))
+    left[30:62, 30:50] = True
+    piece[30:62, 50:62] = True
+    right[30:62, 62:80] = True
+    img = np.full((N, N, 3), 0.22)
+    img[left] = (0.03, 0.05, 0.2)
+    img[right] = (0.03, 0.2, 0.05)
+    bg.ground_mask[:] = ~(left | right | piece)
+    img[piece] = 0.06  # at a shadow's level: dropped
+    assert len(_absorb_fragments([left, right, piece], linear_to_srgb(img).astype(np.float32), bg)) == 2
+    img[piece] = 0.004  # a black side ...
+    img[30:40, 50:62] = 0.03  # ... its lit top ...
+    img[34:36, 55:57] = 0.9  # ... and a sharp highlight
+    out = _absorb_fragments([left, right, piece], linear_to_srgb(img).astype(np.float32), bg)
+    assert len(out) == 3 and any((p == piece).all() for p in out)
 
 
 def test_a_pool_of_lamp_light_is_ground_and_the_object_in_it_is_not():
