@@ -106,12 +106,20 @@ def test_a_small_part_of_another_hue_beside_a_large_object_is_its_own_object():
     assert (blue & small).sum() > 0.8 * small.sum() and (blue & big).sum() < 0.1 * small.sum()
 
 
+def _two_boxes(left: np.ndarray, right: np.ndarray, piece: np.ndarray) -> np.ndarray:
+    """Linear image: a dim blue and a dim green box on grey ground, ``piece`` at a shadow's level."""
+    img = np.full((N, N, 3), 0.22)
+    img[left] = (0.03, 0.05, 0.2)
+    img[right] = (0.03, 0.2, 0.05)
+    img[piece] = 0.06
+    return img
+
+
 def _shadow_between(nestled: bool):
     """A dim blue box, a dim green box and a ground-coloured piece at a shadow's level: wedged between the two
     boxes (a cast shadow seen between objects) or standing out into the open ground (a grey object)."""
     from seig_search.perception.types import Background
 
-    img = np.full((N, N, 3), 0.22)
     left = np.zeros((N, N), bool)
     left[30:62, 20:50] = True
     right = np.zeros((N, N), bool)
@@ -121,9 +129,7 @@ def _shadow_between(nestled: bool):
         piece[35:62, 50:56] = True
     else:
         piece[62:80, 30:44] = True  # below the left box, ground on three sides
-    img[left] = (0.03, 0.05, 0.2)
-    img[right] = (0.03, 0.2, 0.05)
-    img[piece] = 0.06
+    img = _two_boxes(left, right, piece)
     ground = ~(left | right | piece)
     bg = Background(world_srgb=(0.05, 0.05, 0.05), ground_srgb=(0.5, 0.5, 0.5), horizon_row=None,
                     ground_mask=ground, shadow_mask=np.zeros((N, N), bool), world_mask=np.zeros((N, N), bool),
@@ -150,11 +156,8 @@ def test_a_black_metal_box_wedged_between_objects_is_not_taken_for_their_shadow(
     left[30:62, 30:50] = True
     piece[30:62, 50:62] = True
     right[30:62, 62:80] = True
-    img = np.full((N, N, 3), 0.22)
-    img[left] = (0.03, 0.05, 0.2)
-    img[right] = (0.03, 0.2, 0.05)
     bg.ground_mask[:] = ~(left | right | piece)
-    img[piece] = 0.06  # at a shadow's level: dropped
+    img = _two_boxes(left, right, piece)  # the piece at a shadow's level: dropped
     assert len(_absorb_fragments([left, right, piece], linear_to_srgb(img).astype(np.float32), bg)) == 2
     img[piece] = 0.004  # a black side ...
     img[30:40, 50:62] = 0.03  # ... its lit top ...
@@ -268,10 +271,7 @@ def test_a_wedged_shadow_as_large_as_its_neighbour_is_still_a_shadow():
     # a broad shadow wedged between the boxes and below them, larger than half of each box
     piece[30:62, 50:56] = True
     piece[62:70, 20:80] = True
-    img = np.full((N, N, 3), 0.22)
-    img[left] = (0.03, 0.05, 0.2)
-    img[right] = (0.03, 0.2, 0.05)
-    img[piece] = 0.06
+    img = _two_boxes(left, right, piece)
     bg.ground_mask[:] = ~(left | right | piece)
     assert piece.sum() > 0.5 * right.sum()
     out = _absorb_fragments([left, right, piece], linear_to_srgb(img).astype(np.float32), bg)
