@@ -5,8 +5,9 @@ touching regions of one hue. Each piece alone fits some primitive, since the fit
 region may hide, so the piece count is no evidence. The joined region is: where one primitive fits the union's
 outline about as well as it fits the worse-fitted piece (within ``JOIN_SLACK``), and well in absolute terms,
 one object explains the pixels about as well as two, and the simpler scene wins. Two objects of one hue, one in
-front of the other, give a union no primitive outlines well. A piece whose outline was fitted without its ground-coloured cast shadow
-(``tint.py``) is judged by its whole region's fit, since the union is fitted with the shadow.
+front of the other, give a union no primitive outlines well. A piece whose outline was fitted without its
+ground-coloured cast shadow (``tint.py``) is judged by its whole region's fit, since the union is fitted with
+the shadow.
 """
 
 from __future__ import annotations
