@@ -76,6 +76,29 @@ def test_crescent_sliver_joins_its_object():
     assert len(out) == 1 and out[0].sum() == whole.sum()
 
 
+def test_crescent_of_another_colour_stays_apart():
+    """A brown object showing only a crescent behind a yellow one closes its outline like a shaded rim would;
+    the two colours (28 degrees of hue apart) keep it an object."""
+    from seig_search.perception.colorspace import srgb_to_linear
+    from seig_search.perception.colour_parts import PART_MIN_HUE_GAP, distinct_hues
+    from seig_search.perception.concavity import join_slivers
+
+    shape = (64, 64)
+    whole = _disk(shape, (32, 32), 14)
+    front = whole & _disk(shape, (32, 28), 14)
+    behind = whole & ~front
+    srgb = np.full(shape + (3,), 0.5, np.float32)
+    srgb[front] = np.array([255, 238, 51]) / 255.0  # yellow
+    srgb[behind] = np.array([129, 74, 25]) / 255.0  # brown
+    lin3 = srgb_to_linear(srgb)
+
+    def two_colours(a, b):
+        return distinct_hues(lin3, a, b, tol=PART_MIN_HUE_GAP)
+
+    assert len(join_slivers([front, behind])) == 1  # the outline alone joins them
+    assert len(join_slivers([front, behind], two_colours)) == 2
+
+
 def test_two_convex_objects_stay_apart():
     from seig_search.perception.concavity import join_slivers
 

@@ -8,6 +8,7 @@ of that neighbour.
 from __future__ import annotations
 
 import math
+from collections.abc import Callable
 
 import numpy as np
 from scipy import ndimage as ndi
@@ -133,11 +134,14 @@ def _top_face(a: np.ndarray, b: np.ndarray) -> bool:
     return abs(int(ca[0]) - int(cb[0])) <= tol and abs(int(ca[-1]) - int(cb[-1])) <= tol
 
 
-def join_slivers(parts: list[np.ndarray]) -> list[np.ndarray]:
+def join_slivers(parts: list[np.ndarray],
+                 two_colours: Callable[[np.ndarray, np.ndarray], bool] | None = None) -> list[np.ndarray]:
     """A small, non-convex piece that makes one convex outline with its neighbour is part of it.
 
     Every primitive but the torus shows a convex outline; a thin crescent cut off by colour (a metal's dark
     rim reflecting its own shadow, a shaded edge) is not an object when it closes its neighbour's outline.
+    ``two_colours(a, b)``: are the pieces clearly of two colours? Then the piece is the visible part of an
+    object behind, which closes the outline of the one in front just as well, and stays apart.
     """
     parts = sorted(parts, key=lambda p: -int(p.sum()))
     changed = True
@@ -151,6 +155,8 @@ def join_slivers(parts: list[np.ndarray]) -> list[np.ndarray]:
             touch = [int((ring & parts[j]).sum()) for j in range(i)]
             j = int(np.argmax(touch))
             if touch[j] == 0 or small.sum() > SLIVER_MAX_SHARE * parts[j].sum():
+                continue
+            if two_colours is not None and two_colours(small, parts[j]):
                 continue
             if solidity(small | parts[j]) >= SLIVER_MIN_UNION_SOLIDITY:
                 parts[j] = parts[j] | small

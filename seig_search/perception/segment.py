@@ -13,7 +13,7 @@ from skimage import measure, morphology, segmentation
 from skimage.feature import peak_local_max
 
 from seig_search.perception.colorspace import chromaticity, srgb_to_linear, to_lab
-from seig_search.perception.colour_parts import distinct_hues, split_by_colour
+from seig_search.perception.colour_parts import PART_MIN_HUE_GAP, distinct_hues, split_by_colour
 from seig_search.perception.concavity import join_slivers, split_by_concavity
 from seig_search.perception.shadow_objects import MIN_PIECE_SHARE, spread
 from seig_search.perception.types import Background, Region
@@ -225,6 +225,9 @@ def segment_instances(srgb: np.ndarray, fg: np.ndarray, bg: Background | None = 
     def distinct(a, b):
         return distinct_hues(lin3, a, b)
 
+    def two_colours(a, b):  # as split_by_colour keeps a part of another hue apart
+        return distinct_hues(lin3, a, b, tol=PART_MIN_HUE_GAP)
+
     for lab_id in range(1, comps.max() + 1):
         comp = comps == lab_id
         if comp.sum() < min_size:
@@ -238,7 +241,7 @@ def segment_instances(srgb: np.ndarray, fg: np.ndarray, bg: Background | None = 
             # a pool of lamp light next to an object (brighter than the ground, no crisp outline) goes before
             # it can swallow the object as its "shaded side"
             pieces = [p for p in pieces if float(np.median(lum[p])) < ground_level or _sharp_outline(p, grad, fg)]
-        regions.extend(_region(p) for p in join_slivers(_absorb_fragments(pieces, srgb, bg)))
+        regions.extend(_region(p) for p in join_slivers(_absorb_fragments(pieces, srgb, bg), two_colours))
     regions = [r for r in regions if _sharp_outline(r.mask, grad, fg)]
     regions.sort(key=lambda r: -r.area)
     return regions
