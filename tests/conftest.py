@@ -78,6 +78,24 @@ def render_pool() -> Iterator["object"]:
 
 
 @pytest.fixture(scope="session")
+def render_primitives(render_pool):
+    """``render(seed)``: the generated ``primitives`` scene of that seed and its Cycles render (128 px, 32 spp,
+    colour and index passes), as bench_perception.py renders it."""
+    from render_pool import RenderJob, RenderSettings
+    from seig_search.dataset import sample_spec
+    from seig_search.program.spec import render_program
+
+    def render(seed: int):
+        spec = sample_spec("primitives", seed)
+        settings = RenderSettings(engine="CYCLES", width=128, height=128, samples=32, passes=("color", "index"))
+        res = render_pool.render([RenderJob(program=render_program(spec), settings=settings, job_id=f"p{seed}")])[0]
+        assert res.ok, res.failure
+        return spec, res
+
+    return render
+
+
+@pytest.fixture(scope="session")
 def test_program():
     """The `build_test_program` helper, for tests that prefer a fixture to an import."""
     return build_test_program

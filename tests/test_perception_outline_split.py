@@ -110,23 +110,11 @@ def test_thin_slivers_along_the_outline_are_not_pieces():
     assert pieces_behind(sil | sliver, sil, 20) == []
 
 
-def _rendered(render_pool, seed: int):
-    from render_pool import RenderJob, RenderSettings
-    from seig_search.dataset import sample_spec
-    from seig_search.program.spec import render_program
-
-    spec = sample_spec("primitives", seed)
-    settings = RenderSettings(engine="CYCLES", width=128, height=128, samples=32, passes=("color", "index"))
-    res = render_pool.render([RenderJob(program=render_program(spec), settings=settings, job_id=f"p{seed}")])[0]
-    assert res.ok, res.failure
-    return spec, res
-
-
-def test_a_grey_object_behind_a_grey_one_is_split_off_by_the_outline(render_pool, monkeypatch):
+def test_a_grey_object_behind_a_grey_one_is_split_off_by_the_outline(render_primitives, monkeypatch):
     """Generated scene 1027: a grey object stands behind a grey cylinder and their colours do not tell them
     apart; one primitive cannot outline the joint region, and the piece above the cylinder's outline is the other
     object."""
-    spec, res = _rendered(render_pool, 1027)
+    spec, res = render_primitives(1027)
     n = len(spec.objects)
     monkeypatch.setattr(analyse_mod, "SPLIT_BY_OUTLINE", False)
     assert len(analyse_mod.analyse(res.srgb()).objects) == n - 1
@@ -138,10 +126,11 @@ def test_a_grey_object_behind_a_grey_one_is_split_off_by_the_outline(render_pool
     assert majority == {ids[o.name] for o in spec.objects}  # every object is some region's majority
 
 
-def test_pieces_of_the_front_objects_own_colour_count_where_the_region_is_poorly_outlined(render_pool, monkeypatch):
+def test_pieces_of_the_front_objects_own_colour_count_where_the_region_is_poorly_outlined(render_primitives,
+                                                                                         monkeypatch):
     """Generated scene 2012: two objects stand behind others of their own colour; the colour gate alone keeps
     them joined."""
-    spec, res = _rendered(render_pool, 2012)
+    spec, res = render_primitives(2012)
     n = len(spec.objects)
     monkeypatch.setattr(hidden_objects, "SAME_HUE_MIN_CORE_PX", 10**6)
     assert len(analyse_mod.analyse(res.srgb()).objects) < n

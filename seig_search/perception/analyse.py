@@ -37,6 +37,7 @@ SPLIT_BY_OUTLINE = True  # ... also of like colour, where one primitive cannot o
 REJOIN_SPLIT = True  # join touching one-hue pieces that one primitive outlines as well (rejoin.py)
 FIND_IN_SHADOW = True  # dark objects in the shadow mask that no drawn shadow explains (shadow_objects.py)
 REJOIN_AGAIN = True  # once the shadows are cut off, join split pieces again (cleaner outlines)
+JOIN_SHADOW_FINDS = True  # ... trying the objects found in the shadows too (often their neighbour's shaded side)
 DROP_SHADOW_PATCHES = True  # ground-coloured "objects" in another's drawn shadow that cast none (shadow_patches.py)
 
 
@@ -115,7 +116,7 @@ def analyse(srgb: np.ndarray, alpha: np.ndarray | None = None, pitch_deg: float 
     camera, objects = place_objects(objects, camera, w, h, occluders=fg, srgb=srgb, free_aspect=use_alpha)
     if not use_alpha and objects and REJOIN_SPLIT:
         objects = _rejoin(srgb, objects, camera, fg, w, h, irradiance, ground_lin)
-    placed = {id(o): o.region for o in objects}  # what the first join saw
+    placed = {id(o): o.region for o in objects}  # what the first join saw (None: found in the shadows since)
     if not use_alpha and objects:
         # the placed objects' drawn shadows fix the sun far better than where shadow pixels lie (cast_shadows.py)
         key = fit_key_light(cam_mod.pinhole(camera, w, h), objects, bg.shadow_mask)
@@ -123,6 +124,10 @@ def analyse(srgb: np.ndarray, alpha: np.ndarray | None = None, pitch_deg: float 
         if key is not None and FIND_IN_SHADOW:
             bg, fg, objects = _objects_in_shadow(srgb, lin3, objects, camera, key, bg, fg, w, h, irradiance,
                                                  ground_lin)
+            # a piece freed from the shadow mask beside an object is often its shaded side (a coloured box's
+            # dark face, grey in the dark, or a metal's dark flank): the second join may take it back
+            if JOIN_SHADOW_FINDS:
+                placed.update((id(o), None) for o in objects if id(o) not in placed)
         if key is not None and TRIM_OWN_SHADOWS:
             cut = _trim_own_shadows(srgb, lin3, objects, camera, key, bg, fg, w, h, irradiance, ground_lin)
             if FIND_HIDDEN:
@@ -137,8 +142,8 @@ def analyse(srgb: np.ndarray, alpha: np.ndarray | None = None, pitch_deg: float 
                 key = fit_key_light(cam_mod.pinhole(camera, w, h), objects, bg.shadow_mask, start=key) or key
         if REJOIN_AGAIN and REJOIN_SPLIT and len(objects) > 1:
             # Own shadows are cut off now, so a split object's pieces outline their union better. Objects found
-            # since (behind others, in the shadows) were split off on purpose and stay apart; pairs whose
-            # regions did not change were tried before.
+            # behind others were split off on purpose and stay apart; pairs whose regions did not change were
+            # tried before.
             n_before = len(objects)
             old = [o for o in objects if id(o) in placed]
             settled = [o for o in old if o.region is placed[id(o)]]
