@@ -106,6 +106,29 @@ def test_a_small_part_of_another_hue_beside_a_large_object_is_its_own_object():
     assert (blue & small).sum() > 0.8 * small.sum() and (blue & big).sum() < 0.1 * small.sum()
 
 
+def _small_part_beside_a_box(level: float) -> list[np.ndarray]:
+    """Colour parts of a red box with a blue part of 24 px (0.26 % of the image) at its side, at ``level``."""
+    from seig_search.perception.colour_parts import split_by_colour
+
+    img = np.full((N, N, 3), 0.22)
+    big = np.zeros((N, N), bool)
+    big[20:62, 20:62] = True
+    small = np.zeros((N, N), bool)
+    small[40:46, 62:66] = True
+    img[big] = (0.5, 0.04, 0.03)
+    img[small] = np.array([0.06, 0.12, 1.0]) * level / 1.18
+    rng = np.random.default_rng(4)
+    img = np.clip(img * (1.0 + 0.02 * rng.standard_normal(img.shape)), 0.0, 1.0)
+    return split_by_colour(linear_to_srgb(img).astype(np.float32), big | small, 10)
+
+
+def test_a_small_lit_part_of_another_hue_is_an_object_a_dark_one_is_not():
+    """Under 0.3 % of the image, a part of another hue counts only when lit: a small dark part's hue is a metal's
+    reflection or a tinted shadow."""
+    assert len(_small_part_beside_a_box(level=0.5)) == 2
+    assert len(_small_part_beside_a_box(level=0.1)) == 1
+
+
 def _two_boxes(left: np.ndarray, right: np.ndarray, piece: np.ndarray) -> np.ndarray:
     """Linear image: a dim blue and a dim green box on grey ground, ``piece`` at a shadow's level."""
     img = np.full((N, N, 3), 0.22)
