@@ -88,19 +88,27 @@ def test_a_shaded_grey_part_is_an_object_a_flat_grey_part_is_not():
     assert len(split_by_colour(srgb, comp, 10)) == 1
 
 
+def _red_box_and_part(rows: slice, cols: slice, colour) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """A red box (1764 px) and a part of linear ``colour`` at ``rows, cols`` beside it, with 2 % noise: the sRGB
+    image and the box's and the part's masks."""
+    img = np.full((N, N, 3), 0.22)
+    big = np.zeros((N, N), bool)
+    big[20:62, 20:62] = True
+    small = np.zeros((N, N), bool)
+    small[rows, cols] = True
+    img[big] = (0.5, 0.04, 0.03)
+    img[small] = colour
+    rng = np.random.default_rng(4)
+    img = np.clip(img * (1.0 + 0.02 * rng.standard_normal(img.shape)), 0.0, 1.0)
+    return linear_to_srgb(img).astype(np.float32), big, small
+
+
 def test_a_small_part_of_another_hue_beside_a_large_object_is_its_own_object():
     from seig_search.perception.colour_parts import split_by_colour
 
-    img = np.full((N, N, 3), 0.22)
-    big = np.zeros((N, N), bool)
-    big[20:62, 20:62] = True  # 1764 px: the small part below is under 8 % of the blob
-    small = np.zeros((N, N), bool)
-    small[40:50, 62:70] = True  # 80 px, about 1 % of the image
-    img[big] = (0.5, 0.04, 0.03)
-    img[small] = (0.03, 0.06, 0.5)
-    rng = np.random.default_rng(4)
-    img = np.clip(img * (1.0 + 0.02 * rng.standard_normal(img.shape)), 0.0, 1.0)
-    parts = split_by_colour(linear_to_srgb(img).astype(np.float32), big | small, 10)
+    # 80 px, about 1 % of the image and under 8 % of the blob
+    srgb, big, small = _red_box_and_part(slice(40, 50), slice(62, 70), (0.03, 0.06, 0.5))
+    parts = split_by_colour(srgb, big | small, 10)
     assert len(parts) == 2
     blue = max(parts, key=lambda p: (p & small).sum())
     assert (blue & small).sum() > 0.8 * small.sum() and (blue & big).sum() < 0.1 * small.sum()
@@ -110,16 +118,8 @@ def _small_part_beside_a_box(level: float) -> list[np.ndarray]:
     """Colour parts of a red box with a blue part of 24 px (0.26 % of the image) at its side, at ``level``."""
     from seig_search.perception.colour_parts import split_by_colour
 
-    img = np.full((N, N, 3), 0.22)
-    big = np.zeros((N, N), bool)
-    big[20:62, 20:62] = True
-    small = np.zeros((N, N), bool)
-    small[40:46, 62:66] = True
-    img[big] = (0.5, 0.04, 0.03)
-    img[small] = np.array([0.06, 0.12, 1.0]) * level / 1.18
-    rng = np.random.default_rng(4)
-    img = np.clip(img * (1.0 + 0.02 * rng.standard_normal(img.shape)), 0.0, 1.0)
-    return split_by_colour(linear_to_srgb(img).astype(np.float32), big | small, 10)
+    srgb, big, small = _red_box_and_part(slice(40, 46), slice(62, 66), np.array([0.06, 0.12, 1.0]) * level / 1.18)
+    return split_by_colour(srgb, big | small, 10)
 
 
 def test_a_small_lit_part_of_another_hue_is_an_object_a_dark_one_is_not():
