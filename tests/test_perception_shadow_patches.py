@@ -6,7 +6,7 @@ import numpy as np
 from scipy import ndimage as ndi
 
 from seig_search.perception.cast_shadows import light_vector, shadow_footprints, silhouettes
-from seig_search.perception.colorspace import srgb_to_linear
+from seig_search.perception.colorspace import linear_to_srgb, srgb_to_linear
 from seig_search.perception.geometry import PinholeCamera
 from seig_search.perception.shadow_patches import shadow_patches
 from seig_search.perception.types import Appearance, ObjectEstimate, Region, ShapeGuess
@@ -93,3 +93,26 @@ def test_a_patch_even_inside_a_dark_rim_is_dropped_a_shaded_one_stays():
     lin3[core & top] = srgb_to_linear(np.full(3, 0.95, np.float32))
     lin3[core & ~top] = srgb_to_linear(np.full(3, 0.08, np.float32))
     assert _patches(objects, shadow, lin3) == []
+
+
+def test_a_patch_whose_own_shadow_would_fall_in_the_casters_is_dropped():
+    """Deep in another's shadow, the shadow a patch would cast lands where the image shows shadow anyway: no
+    sign of an object standing there."""
+    patch = _object(-0.45, 0.0, 0.2)
+    objects, shadow, lin3 = _scene(patch, SHADE, own_shadow_seen=True)
+    drawn = shadow_footprints(CAM, objects, LIGHT, (SIZE, SIZE))
+    own = drawn[1] & ~(objects[0].region.mask | patch.region.mask)
+    assert own.any() and shadow[own].mean() > 0.9 and drawn[0][own].mean() > 0.9
+    assert _patches(objects, shadow, lin3) == [1]
+
+
+def test_a_deep_shadow_tinted_by_its_blue_caster_is_dropped_a_dark_blue_object_and_a_lit_tint_stay():
+    patch = _object(0.05, 0.1, 0.4)
+
+    def drawn_in(lin):
+        return tuple(float(v) for v in linear_to_srgb(np.array(lin, np.float32)))
+
+    tinted = (0.02, 0.03, 0.06)  # 0.12 of the lit ground's brightness, chromaticity 0.42 from the ground's
+    assert _patches(*_scene(patch, drawn_in(tinted), own_shadow_seen=False)) == [1]
+    assert _patches(*_scene(patch, drawn_in([4 * v for v in tinted]), own_shadow_seen=False)) == []
+    assert _patches(*_scene(patch, drawn_in((0.005, 0.015, 0.09)), own_shadow_seen=False)) == []  # dark blue

@@ -4,8 +4,10 @@ A cast shadow whose edge is crisp, or which a second light split from the main o
 and be segmented and fitted like an object. Once the key light is fitted, four cues tell it apart:
 
 - most of it lies where the other objects' drawn shadows fall;
-- the shadow it would cast itself, outside every silhouette, finds (almost) no shadow in the image;
-- its colour is the ground's colour (chromaticity, which shade does not change);
+- the shadow it would cast itself, outside every silhouette and every other object's drawn shadow (where the
+  image shows shadow anyway), finds (almost) no shadow in the image;
+- its colour is the ground's colour (chromaticity, which shade does not change), looser for a deep shadow:
+  light bounced off a coloured neighbour is most of what it gets, and tints it;
 - it is evenly dark, as shadows are (the bound ``shadow_objects.py`` uses the other way round): an uneven
   region is part object, and dropping it would lose that object. Judged inside its two-pixel rim where that
   leaves enough pixels: a dark shadow core segmented apart carries the dark edge of the object beside it and
@@ -30,6 +32,9 @@ from seig_search.perception.types import ObjectEstimate
 IN_DRAWN_MIN = 0.35  # share of the region inside the other objects' drawn shadows (real ones: mostly < 0.3)
 OWN_SHADOW_MAX_MATCH = 0.1  # share of its own drawn shadow the image shows as shadow (patches: 0.0)
 MAX_CHROMA_GAP = 0.2  # L1 distance of linear chromaticities (r, g, b over their sum) to the lit ground's
+DEEP_SHADOW_LEVEL = 0.15  # median brightness, as a share of the lit ground's, under which a patch is deep shadow
+DEEP_MAX_CHROMA_GAP = 0.7  # ... and may stray this far (tinted ones measured 0.23-0.63 at 0.04-0.11 of the
+# ground; a dark blue object lies at 0.85, a brown one at 0.55)
 
 
 def shadow_patches(cam: PinholeCamera, objects: list[ObjectEstimate], light: np.ndarray, shadow_mask: np.ndarray,
@@ -50,17 +55,20 @@ def shadow_patches(cam: PinholeCamera, objects: list[ObjectEstimate], light: np.
     drawn = shadow_footprints(cam, objects, light, shape)  # one per object, each drawn once
     lum = lin3.sum(axis=2)
     patches = []
+    ground_level = float(ground_lin.sum())
     for i, o in enumerate(objects):
         mask = o.region.mask
         pixels = lin3[mask]
-        if np.abs(chromaticity(pixels.mean(axis=0)) - ground_chroma).sum() > MAX_CHROMA_GAP:
+        deep = float(np.median(lum[mask])) < DEEP_SHADOW_LEVEL * ground_level
+        if np.abs(chromaticity(pixels.mean(axis=0)) - ground_chroma).sum() > (
+                DEEP_MAX_CHROMA_GAP if deep else MAX_CHROMA_GAP):
             continue
         if not even_inside(lum, mask):
             continue
         others = np.any([d for k, d in enumerate(drawn) if k != i], axis=0)
         if others[mask].mean() < IN_DRAWN_MIN:
             continue
-        own = drawn[i] & ~covered
+        own = drawn[i] & ~covered & ~others
         if own.any() and shadow_mask[own].mean() > OWN_SHADOW_MAX_MATCH:
             continue
         patches.append(i)
