@@ -33,8 +33,9 @@ IN_DRAWN_MIN = 0.35  # share of the region inside the other objects' drawn shado
 OWN_SHADOW_MAX_MATCH = 0.1  # share of its own drawn shadow the image shows as shadow (patches: 0.0)
 MAX_CHROMA_GAP = 0.2  # L1 distance of linear chromaticities (r, g, b over their sum) to the lit ground's
 DEEP_SHADOW_LEVEL = 0.15  # median brightness, as a share of the lit ground's, under which a patch is deep shadow
-DEEP_MAX_CHROMA_GAP = 0.7  # ... and may stray this far (tinted ones measured 0.23-0.63 at 0.04-0.11 of the
-# ground; a dark blue object lies at 0.85, a brown one at 0.55)
+DEEP_MAX_CHROMA_GAP = 0.45  # ... and may stray this far (tinted ones measured 0.23-0.63 at 0.04-0.11 of the
+# ground, those the other cues drop 0.23-0.35; dark objects lie further: a brown one at 0.55, a near-black blue
+# cylinder at 0.70, a dark blue one at 0.85)
 
 
 def shadow_patches(cam: PinholeCamera, objects: list[ObjectEstimate], light: np.ndarray, shadow_mask: np.ndarray,
