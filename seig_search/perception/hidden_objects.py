@@ -12,6 +12,8 @@ join test of rejoin.py, reversed) and only when its core is large, since a fit's
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 import numpy as np
 from scipy import ndimage as ndi
 from skimage.color import deltaE_ciede2000, rgb2lab
@@ -56,15 +58,18 @@ def hidden_pieces(region: np.ndarray, silhouette: np.ndarray, drawn_shadows: np.
     return pieces
 
 
-def pieces_behind(region: np.ndarray, silhouette: np.ndarray, min_core: int) -> list[np.ndarray]:
+def pieces_behind(region: np.ndarray, silhouette: np.ndarray, min_core: int,
+                  low_too: Callable[[np.ndarray], bool] | None = None) -> list[np.ndarray]:
     """Pieces of ``region`` outside its fitted ``silhouette`` and above its middle, with at least ``min_core``
-    pixels after a one-pixel erosion: where an object standing behind may show."""
+    pixels after a one-pixel erosion: where an object standing behind may show. ``low_too(piece)``: a piece
+    below the middle counts too when it says so."""
     if not silhouette.any():
         return []
     labels, n = ndi.label(region & ~ndi.binary_dilation(silhouette, iterations=1))
     middle_row = float(np.nonzero(silhouette)[0].mean())
     pieces = [labels == k for k in range(1, n + 1)]
-    return [p for p in pieces if ndi.binary_erosion(p).sum() >= min_core and np.nonzero(p)[0].mean() < middle_row]
+    return [p for p in pieces if ndi.binary_erosion(p).sum() >= min_core and (
+        np.nonzero(p)[0].mean() < middle_row or (low_too is not None and low_too(p)))]
 
 
 def highlight(piece_lab: np.ndarray, ground_lab: np.ndarray) -> bool:
