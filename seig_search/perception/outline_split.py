@@ -5,7 +5,7 @@ colour. Where colour does not tell, the outline does, the reverse of the join te
 region outside the front object's fitted silhouette, above its middle, is another object when no primitive
 outlines the whole region well, the rest alone is outlined far better, and a primitive standing on the ground
 outlines the piece. Pieces below the middle are the object's own shadow or ground contact, unless they are
-clearly coloured (a smaller object of like colour standing in front of it, lower in the image), colourless ones
+clearly coloured (a smaller object standing in front of it, lower in the image), colourless ones
 far brighter than the ground are highlights, and ones of the ground's colour far darker than it are the dark
 cores of cast shadows (crisp in clean renders, where a shadow's core and its penumbra segment apart); none of
 these is tried.
