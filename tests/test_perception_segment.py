@@ -329,3 +329,45 @@ def test_a_darker_object_of_the_same_hue_overlapping_another_is_kept():
     bg.shadow_ratio = 0.01  # so the dark part is not at a shadow's level
     out = _absorb_fragments([lit, shade], linear_to_srgb(img).astype(np.float32), bg)
     assert len(out) == 1 and out[0].sum() == (lit | shade).sum()
+
+
+def _soft_disc(level: float) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """A disc with a blurred (soft) outline at ``level`` times a flat grey ground, in linear light.
+    Returns (srgb, disc mask, linear brightness r+g+b)."""
+    rr, cc = np.mgrid[0:N, 0:N].astype(float)
+    disc = (rr - 48) ** 2 + (cc - 48) ** 2 <= 14 ** 2
+    ground = 0.2
+    img = ground * (1.0 + (level - 1.0) * ndi.gaussian_filter(disc.astype(float), 3.0))
+    img[ndi.binary_erosion(disc, iterations=3)] = ground * level  # soft only along the outline
+    srgb = linear_to_srgb(img[..., None] * np.ones(3)).astype(np.float32)
+    return srgb, disc, 3 * img
+
+
+def test_a_soft_outlined_region_is_an_object_only_when_clearly_darker_than_the_ground():
+    """A smooth grey sphere's lit top has the ground's brightness, so its outline is soft there; a pool of lamp
+    light is soft all round and brighter than the ground; a shaded face is far darker and judged elsewhere."""
+    from seig_search.perception.segment import _sharp_outline, colour_gradient, outlined_object
+
+    ground_level = 3 * 0.2
+    for level, kept in ((0.55, True), (1.6, False), (0.97, False), (0.02, False)):
+        srgb, disc, lum = _soft_disc(level)
+        grad = colour_gradient(srgb)
+        assert not _sharp_outline(disc, grad, disc)  # soft in every case: the level decides
+        assert outlined_object(disc, grad, disc, lum, ground_level) == kept, level
+    srgb, disc, lum = _soft_disc(0.55)
+    assert not outlined_object(disc, colour_gradient(srgb), disc, lum, None)  # no ground to compare with
+
+
+def test_a_grey_object_with_a_soft_lit_outline_is_counted(render_primitives, monkeypatch):
+    """Generated scene 2011: a grey cylinder's lit top has the ground's brightness, so its outline is soft; it was
+    dropped as if it were a pool of light."""
+    import importlib
+
+    from seig_search.perception import segment
+
+    analyse_mod = importlib.import_module("seig_search.perception.analyse")
+    spec, res = render_primitives(2011)
+    n = len(spec.objects)
+    assert len(analyse_mod.analyse(res.srgb()).objects) == n
+    monkeypatch.setattr(segment, "SOFT_OBJECT_LEVELS", (0.1, 0.1))  # no soft region kept
+    assert len(analyse_mod.analyse(res.srgb()).objects) == n - 1
