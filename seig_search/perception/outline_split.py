@@ -4,11 +4,11 @@
 colour. Where colour does not tell, the outline does, the reverse of the join test in rejoin.py: a piece of the
 region outside the front object's fitted silhouette, above its middle, is another object when no primitive
 outlines the whole region well, the rest alone is outlined far better, and a primitive standing on the ground
-outlines the piece. Pieces below the middle are the object's own shadow or ground contact, unless they are
-clearly coloured (a smaller object standing in front of it, lower in the image), colourless ones
-far brighter than the ground are highlights, and ones of the ground's colour far darker than it are the dark
-cores of cast shadows (crisp in clean renders, where a shadow's core and its penumbra segment apart); none of
-these is tried.
+outlines the piece. A grey piece below the middle is the object's own shadow or ground contact; a clearly
+coloured one there is a smaller object standing in front of it, lower in the image, and is tried. Colourless
+pieces far brighter than the ground are highlights, and ones of the ground's colour far darker than it are the
+dark cores of cast shadows (crisp in clean renders, where a shadow's core and its penumbra segment apart);
+neither is tried.
 """
 
 from __future__ import annotations
@@ -42,6 +42,7 @@ def split_behind(o: ObjectEstimate, silhouette: np.ndarray, lab: np.ndarray, gro
     whole = best_cost(o)
     if not np.isfinite(whole) or whole <= MAX_UNION_COST:
         return None
+
     def coloured(piece: np.ndarray) -> bool:
         piece_lab = np.median(lab[piece], axis=0)
         return float(np.hypot(piece_lab[1], piece_lab[2])) >= LOW_PIECE_MIN_CHROMA
