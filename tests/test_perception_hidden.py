@@ -100,6 +100,26 @@ def test_a_small_top_behind_counts_and_a_thin_sliver_does_not():
         assert len(hidden_pieces(s_front | piece, s_front, np.zeros_like(piece), lab, lab[0, 0])) == found
 
 
+def test_a_piece_of_the_front_colour_counts_for_a_coloured_region_but_not_a_grey_one():
+    """Where no primitive outlines the whole region (``same_hue``), a large piece of the front object's own
+    colour may be another object; not where both are grey, whose fits miss their shaded parts."""
+    cam, front, s_front, s_behind, srgb = _drawn_case()
+    region = s_front | s_behind
+    ground_lab = image_lab(srgb)[0, 0]
+    none = np.zeros_like(region)
+    yellow = srgb.copy()
+    yellow[s_behind] = (0.78, 0.68, 0.1)
+    assert hidden_pieces(region, s_front, none, image_lab(yellow), ground_lab) == []
+    assert len(hidden_pieces(region, s_front, none, image_lab(yellow), ground_lab, same_hue=True)) == 1
+    grey = srgb.copy()
+    grey[s_front] = 0.25
+    grey[s_behind] = 0.22
+    assert hidden_pieces(region, s_front, none, image_lab(grey), ground_lab, same_hue=True) == []
+    # a grey piece far lighter than the grey front object is still another object, by the colour test
+    grey[s_behind] = 0.85
+    assert len(hidden_pieces(region, s_front, none, image_lab(grey), ground_lab, same_hue=True)) == 1
+
+
 def _behind_spec() -> SceneSpec:
     objs = [ObjectSpec(name="box", shape="cube", dims=(1.4, 1.4, 1.4), location=(0.0, 0.0, 0.7),
                        rotation_deg=(0, 0, 25), color=(0.8, 0.6, 0.02), roughness=0.9),

@@ -7,7 +7,9 @@ the fitted silhouette, above its middle (what stands behind shows higher in the 
 object's drawn shadow falls, and unlike both the front object's colour and the ground's, is another object,
 unless it is colourless and far brighter than the lit ground: a glossy object's highlight. A piece of the front
 object's own colour counts only where no primitive outlines the whole region well (the caller's judgement: the
-join test of rejoin.py, reversed) and only when its core is large, since a fit's small misses share that colour.
+join test of rejoin.py, reversed) and only when its core is large, since a fit's small misses share that colour;
+never for a grey region: a grey object's shaded faces and own cast shadow have the ground's colour, so its fit
+misses parts of it, and such pieces were mostly parts of the same object.
 """
 
 from __future__ import annotations
@@ -25,6 +27,9 @@ MIN_DELTA_E_GROUND = 18.0  # ... and between the piece and the ground (lit groun
 SAME_HUE_MIN_CORE_PX = 15  # core pixels of a piece of the front object's colour (set on development seeds)
 HIGHLIGHT_MAX_CHROMA = 10.0  # CIELAB chroma under which a piece brighter than the lit ground is a highlight
 HIGHLIGHT_MIN_LIGHTER = 30.0  # ... when its L* exceeds the lit ground's by this much (a white object behind is lost too)
+GREY_MAX_CHROMA = 8.0  # CIELAB chroma under which a piece and its front object are both grey: no same-colour split
+# (over 610 scenes of bench_perception.py, 9 such pieces were parts of the same object, 1 ground, 2 other objects;
+# coloured pieces measured 10 and up)
 SHADOW_MAX_AB_GAP = 10.0  # CIELAB a*b* distance to the lit ground under which a dark piece has the ground's colour
 SHADOW_MIN_DARKER = 25.0  # ... and L* this far under the lit ground's: a cast shadow (grey objects behind: 10-16)
 
@@ -48,7 +53,8 @@ def hidden_pieces(region: np.ndarray, silhouette: np.ndarray, drawn_shadows: np.
             continue
         piece_lab = np.median(lab[piece], axis=0)
         if float(deltaE_ciede2000(piece_lab, main_lab)) < MIN_DELTA_E_MAIN and not (
-                same_hue and ndi.binary_erosion(piece).sum() >= SAME_HUE_MIN_CORE_PX):
+                same_hue and not (grey(piece_lab) and grey(main_lab))
+                and ndi.binary_erosion(piece).sum() >= SAME_HUE_MIN_CORE_PX):
             continue
         if float(deltaE_ciede2000(piece_lab, ground_lab)) < MIN_DELTA_E_GROUND:
             continue
@@ -70,6 +76,11 @@ def pieces_behind(region: np.ndarray, silhouette: np.ndarray, min_core: int,
     pieces = [labels == k for k in range(1, n + 1)]
     return [p for p in pieces if ndi.binary_erosion(p).sum() >= min_core and (
         np.nonzero(p)[0].mean() < middle_row or (low_too is not None and low_too(p)))]
+
+
+def grey(piece_lab: np.ndarray) -> bool:
+    """Is a CIELAB colour grey (a grey or black object, or the ground's grey)?"""
+    return float(np.hypot(piece_lab[1], piece_lab[2])) < GREY_MAX_CHROMA
 
 
 def highlight(piece_lab: np.ndarray, ground_lab: np.ndarray) -> bool:
