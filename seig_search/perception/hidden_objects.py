@@ -78,15 +78,19 @@ def pieces_behind(region: np.ndarray, silhouette: np.ndarray, min_core: int,
         np.nonzero(p)[0].mean() < middle_row or (low_too is not None and low_too(p)))]
 
 
-def grey(piece_lab: np.ndarray) -> bool:
+def chroma(lab_colour: np.ndarray) -> float:
+    """CIELAB chroma of one colour: its distance from grey in the a*b* plane."""
+    return float(np.hypot(lab_colour[1], lab_colour[2]))
+
+
+def grey(lab_colour: np.ndarray) -> bool:
     """Is a CIELAB colour grey (a grey or black object, or the ground's grey)?"""
-    return float(np.hypot(piece_lab[1], piece_lab[2])) < GREY_MAX_CHROMA
+    return chroma(lab_colour) < GREY_MAX_CHROMA
 
 
 def highlight(piece_lab: np.ndarray, ground_lab: np.ndarray) -> bool:
     """A colourless piece far brighter than the lit ground: a glossy object's highlight or a pool of light."""
-    chroma = float(np.hypot(piece_lab[1], piece_lab[2]))
-    return chroma < HIGHLIGHT_MAX_CHROMA and float(piece_lab[0] - ground_lab[0]) > HIGHLIGHT_MIN_LIGHTER
+    return chroma(piece_lab) < HIGHLIGHT_MAX_CHROMA and float(piece_lab[0] - ground_lab[0]) > HIGHLIGHT_MIN_LIGHTER
 
 
 def shadow_coloured(piece_lab: np.ndarray, ground_lab: np.ndarray) -> bool:

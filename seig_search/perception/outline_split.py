@@ -18,7 +18,7 @@ from collections.abc import Callable
 import numpy as np
 
 from seig_search.perception.fit import Fit
-from seig_search.perception.hidden_objects import highlight, pieces_behind, shadow_coloured
+from seig_search.perception.hidden_objects import chroma, highlight, pieces_behind, shadow_coloured
 from seig_search.perception.rejoin import MAX_UNION_COST, best_cost
 from seig_search.perception.tint import region_from_mask
 from seig_search.perception.types import ObjectEstimate, Region
@@ -44,8 +44,7 @@ def split_behind(o: ObjectEstimate, silhouette: np.ndarray, lab: np.ndarray, gro
         return None
 
     def coloured(piece: np.ndarray) -> bool:
-        piece_lab = np.median(lab[piece], axis=0)
-        return float(np.hypot(piece_lab[1], piece_lab[2])) >= LOW_PIECE_MIN_CHROMA
+        return chroma(np.median(lab[piece], axis=0)) >= LOW_PIECE_MIN_CHROMA
 
     pieces = pieces_behind(o.region.mask, silhouette, MIN_CORE_PX, low_too=coloured)
     for piece in sorted(pieces, key=lambda p: -int(p.sum())):
