@@ -138,9 +138,9 @@ def test_a_grey_object_behind_a_grey_one_is_split_off_by_the_outline(render_prim
 
 def test_pieces_of_the_front_objects_own_colour_count_where_the_region_is_poorly_outlined(render_primitives,
                                                                                          monkeypatch):
-    """Generated scene 2012: two objects stand behind others of their own colour; the colour gate alone keeps
-    them joined."""
-    spec, res = render_primitives(2012)
+    """Generated scene 3068: a small purple cylinder stands behind a large purple one; the colour gate alone
+    keeps them joined."""
+    spec, res = render_primitives(3068)
     n = len(spec.objects)
     monkeypatch.setattr(hidden_objects, "SAME_HUE_MIN_CORE_PX", 10**6)
     assert len(analyse_mod.analyse(res.srgb()).objects) < n

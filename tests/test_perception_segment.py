@@ -371,3 +371,41 @@ def test_a_grey_object_with_a_soft_lit_outline_is_counted(render_primitives, mon
     assert len(analyse_mod.analyse(res.srgb()).objects) == n
     monkeypatch.setattr(segment, "SOFT_OBJECT_LEVELS", (0.1, 0.1))  # no soft region kept
     assert len(analyse_mod.analyse(res.srgb()).objects) == n - 1
+
+
+def _dark_piece_below_a_box(wedged: bool):
+    """A bright orange box, a dark piece of a near hue below it (a dark red object, or the box's shadow remnant)
+    and, when ``wedged``, a blue and a green box on either side of the piece."""
+    from seig_search.perception.types import Background
+
+    box, piece, left, right = (np.zeros((N, N), bool) for _ in range(4))
+    box[30:60, 40:60] = True
+    piece[60:74, 40:60] = True
+    img = np.full((N, N, 3), 0.22)
+    img[box] = (0.8, 0.45, 0.05)
+    img[piece] = (0.12, 0.03, 0.005)
+    parts = [box, piece]
+    if wedged:
+        left[60:74, 20:40] = True
+        right[60:74, 60:80] = True
+        img[left] = (0.05, 0.1, 0.7)
+        img[right] = (0.05, 0.6, 0.1)
+        parts += [left, right]
+    ground = ~np.any(parts, axis=0)
+    bg = Background(world_srgb=(0.05, 0.05, 0.05), ground_srgb=(0.5, 0.5, 0.5), horizon_row=None,
+                    ground_mask=ground, shadow_mask=np.zeros((N, N), bool), world_mask=np.zeros((N, N), bool),
+                    shadow_ratio=0.2)
+    return linear_to_srgb(img).astype(np.float32), parts, bg, piece
+
+
+def test_a_dark_piece_of_a_near_hue_standing_out_into_the_ground_is_an_object_one_wedged_in_is_a_remnant():
+    """Darker than the shadows and of a hue near its neighbour's, a piece that mostly borders open ground is an
+    object standing beside the box; the same piece between other objects is what is left of a shadow."""
+    from seig_search.perception.segment import _absorb_fragments
+
+    srgb, parts, bg, piece = _dark_piece_below_a_box(wedged=False)
+    out = _absorb_fragments(parts, srgb, bg)
+    assert len(out) == 2 and any((p == piece).all() for p in out)
+    srgb, parts, bg, piece = _dark_piece_below_a_box(wedged=True)
+    out = _absorb_fragments(parts, srgb, bg)
+    assert len(out) == 3 and not any((p & piece).any() for p in out)
