@@ -21,8 +21,8 @@ from seig_search.perception.types import Background, Region
 SHADOW_PIECE_CHROMA = 0.035  # chromaticity distance to the ground within which a dark piece may be a cast shadow
 SHADOW_PIECE_GROUND_SHARE = 0.65  # ... when less of its outline than this borders open ground (set on dev seeds);
 # a darker piece of a neighbour's hue is a shadow remnant by the same bound: of the 13 such pieces that were
-# most of an object, 8 measured 0.66-0.74 (the rest 0.27-0.64); the other 31 (shaded sides, shadow) at most
-# 0.62 (690 scenes of bench_perception.py)
+# most of an object, 8 measured 0.66-0.74 (the rest 0.27-0.64); the other 31 (parts of objects found anyway,
+# ground) at most 0.62 (690 scenes of bench_perception.py)
 WEDGED_SHADOW_MAX_SPREAD = 1.0  # ... and when its brightness varies less (std over mean, linear): such shadow
 # pieces measured 0.46-0.76, the black objects taken for them 1.0-2.1 (450 scenes of bench_perception.py)
 
