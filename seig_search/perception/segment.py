@@ -120,17 +120,18 @@ def _absorb_fragments(parts: list[np.ndarray], srgb: np.ndarray, bg: Background 
             continue
         large = small.sum() > 0.5 * keep[best].sum()
         level = float(np.median(lin[small]))
-        if ground_level is not None and 0.7 < level / ground_level < 1.4 and np.linalg.norm(
-                np.median(chromaticity(lin3[small]), axis=0) - ground_chroma) < 0.05:
+        gap = float("inf") if ground_level is None else float(  # chromaticity distance to the lit ground
+            np.linalg.norm(np.median(chromaticity(lin3[small]), axis=0) - ground_chroma))
+        shadow_level = None if ground_level is None or bg.shadow_ratio is None else \
+            (bg.shadow_ratio * 2.0 + 0.1) * ground_level  # below this a dark piece may be what is left of a shadow
+        if ground_level is not None and 0.7 < level / ground_level < 1.4 and gap < 0.05:
             if not large:
                 alive[i] = False  # ground tinted by light bounced off the object next to it
             continue
         # The ground's colour at a shadow's level, wedged against objects (little of its outline on open
         # ground): a cast shadow between or behind objects, even when it is not darker than its neighbour.
         # A grey object standing out into the ground is kept.
-        if ground_level is not None and bg.shadow_ratio is not None and \
-                level < (bg.shadow_ratio * 2.0 + 0.1) * ground_level and np.linalg.norm(
-                np.median(chromaticity(lin3[small]), axis=0) - ground_chroma) < SHADOW_PIECE_CHROMA and \
+        if shadow_level is not None and level < shadow_level and gap < SHADOW_PIECE_CHROMA and \
                 _ground_share(small, bg) < SHADOW_PIECE_GROUND_SHARE and \
                 not _varied_like_an_object(small, lin):
             alive[i] = False  # however large: a grey object the size of its neighbour would show shading
@@ -143,8 +144,7 @@ def _absorb_fragments(parts: list[np.ndarray], srgb: np.ndarray, bg: Background 
         min_size = max(10, int(0.001 * small.size))
         if small.sum() >= 2 * min_size and len(split_by_concavity(small | keep[best], min_size)) > 1:
             continue  # a shaded side makes one convex outline with its object; this is another object
-        if ground_level is not None and bg.shadow_ratio is not None and \
-                float(np.median(lin[small])) < (bg.shadow_ratio * 2.0 + 0.1) * ground_level:
+        if shadow_level is not None and level < shadow_level:
             if _ground_share(small, bg) >= SHADOW_PIECE_GROUND_SHARE:
                 continue  # standing out into the open ground: a dark object beside this one, not a remnant
             alive[i] = False  # a shadow remnant, stuck between objects
