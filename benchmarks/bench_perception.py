@@ -249,14 +249,19 @@ def scene_interval(values: list[float], seed: int = 0) -> tuple[float, float] | 
     return float(res.confidence_interval.low), float(res.confidence_interval.high)
 
 
-def main() -> None:
-    ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+def add_scene_arguments(ap: argparse.ArgumentParser) -> None:
+    """The options that pick the scenes and their renders (shared with perception_census.py)."""
     ap.add_argument("--suite", default="primitives")
     ap.add_argument("--n", type=int, default=50)
     ap.add_argument("--seed", type=int, default=0)
     ap.add_argument("--size", default="128x128")
     ap.add_argument("--samples", type=int, default=32)
     ap.add_argument("--cache", type=Path, default=Path.home() / ".cache" / "seig" / "bench_perception")
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    add_scene_arguments(ap)
     ap.add_argument("--analysis-size", type=int, default=None,
                     help="resize each render (Lanczos, longer side) before perception, as the pipeline's "
                          "[search] perception_size does for a larger image")

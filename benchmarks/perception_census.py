@@ -123,12 +123,7 @@ def run(suite: str, n: int, seed: int, size: tuple[int, int], samples: int, cach
 
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    ap.add_argument("--suite", default="primitives")
-    ap.add_argument("--n", type=int, default=50)
-    ap.add_argument("--seed", type=int, default=0)
-    ap.add_argument("--size", default="128x128")
-    ap.add_argument("--samples", type=int, default=32)
-    ap.add_argument("--cache", type=Path, default=Path.home() / ".cache" / "seig" / "bench_perception")
+    _bench().add_scene_arguments(ap)
     ap.add_argument("--json", type=Path, default=None, help="write the per-scene census here")
     args = ap.parse_args()
     w, h = (int(v) for v in args.size.lower().split("x"))
