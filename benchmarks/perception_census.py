@@ -13,6 +13,7 @@ object mostly hidden behind another).
 from __future__ import annotations
 
 import argparse
+import functools
 import importlib.util
 import json
 from collections import Counter
@@ -96,6 +97,7 @@ def tables(scenes: list[SceneCensus]) -> str:
     return "\n".join(lines)
 
 
+@functools.cache  # one copy of bench_perception.py for the options and the scenes
 def _bench():
     path = Path(__file__).resolve().parent / "bench_perception.py"
     spec = importlib.util.spec_from_file_location("bench_perception", path)
