@@ -24,6 +24,7 @@ from seig_search.perception.outline_split import split_behind
 from seig_search.perception.rejoin import MAX_UNION_COST, best_cost, rejoin_split_objects
 from seig_search.perception.shadow_objects import MARGIN_PX, lit_top_above, unexplained_shadow_pieces
 from seig_search.perception.shadow_patches import shadow_patches
+from seig_search.perception.spurious import spurious_object
 from seig_search.perception.tint import own_colour_pixels, region_from_mask
 from seig_search.perception.fit import fit_region
 from seig_search.perception.place import candidate_shapes, fit_object, outline_region, place_objects
@@ -39,6 +40,7 @@ FIND_IN_SHADOW = True  # dark objects in the shadow mask that no drawn shadow ex
 REJOIN_AGAIN = True  # once the shadows are cut off, join split pieces again (cleaner outlines)
 JOIN_SHADOW_FINDS = True  # ... trying the objects found in the shadows too (often their neighbour's shaded side)
 DROP_SHADOW_PATCHES = True  # ground-coloured "objects" in another's drawn shadow that cast none (shadow_patches.py)
+DROP_SPURIOUS = True  # the found object a logistic model over the estimate's cues calls spurious (spurious.py)
 
 
 def check_image(srgb: np.ndarray) -> None:
@@ -163,6 +165,10 @@ def analyse(srgb: np.ndarray, alpha: np.ndarray | None = None, pitch_deg: float 
         ground_color = tuple(float(v) for v in np.clip(g_lin / max(irradiance, 1e-4), 0.0, 1.0))
     est = SceneEstimate(objects=objects, background=bg, camera=camera, light=light.estimate,
                         ground_color=ground_color, notes=notes)  # type: ignore[arg-type]
+    if DROP_SPURIOUS and not use_alpha:  # trained on opaque scenes with a ground; cut-outs have neither
+        drop = spurious_object(srgb, est)
+        if drop is not None:
+            est.objects = [o for i, o in enumerate(objects) if i != drop]
     return est
 
 

@@ -1,0 +1,169 @@
+"""The spurious-object model (``spurious.py``) and its training script, on drawn scenes with known answers."""
+
+from __future__ import annotations
+
+import importlib.util
+import json
+import sys
+from pathlib import Path
+
+import numpy as np
+import pytest
+from scipy import ndimage as ndi
+
+from seig_search.perception import camera as cam_mod
+from seig_search.perception.cast_shadows import light_vector, shadow_footprints, silhouettes
+from seig_search.perception.spurious import (FEATURES, MODEL_PATH, load_model, region_features, spurious_object,
+                                             spurious_probability)
+from seig_search.perception.types import (Appearance, Background, LightEstimate, ObjectEstimate, Region,
+                                          SceneEstimate, ShapeGuess)
+
+_PATH = Path(__file__).resolve().parents[1] / "benchmarks" / "train_spurious_filter.py"
+_spec = importlib.util.spec_from_file_location("train_spurious_filter", _PATH)
+train = importlib.util.module_from_spec(_spec)
+sys.modules[_spec.name] = train
+_spec.loader.exec_module(train)
+
+SIZE = 128
+CAMERA = cam_mod.camera_estimate(30.0, 5.0, 45.0, "prior", SIZE, SIZE)
+CAM = cam_mod.pinhole(CAMERA, SIZE, SIZE)
+LIGHT = light_vector(200.0, 45.0)  # shadows fall towards +x
+GROUND = 0.6
+SHADE = 0.25
+
+
+def _object(x: float, y: float, size: float, shape: str = "cube") -> ObjectEstimate:
+    o = ObjectEstimate(region=Region(mask=np.zeros((SIZE, SIZE), bool), bbox=(0, 0, 1, 1), area=1,
+                                     centroid=(0.0, 0.0)),
+                       shapes=[ShapeGuess(shape, 1.0)], appearance=Appearance((0.5, 0.5, 0.5), 0.8, 0.0),
+                       dims=(size, size, size), location=(x, y, size / 2), rotation_deg=(0.0, 0.0, 0.0))
+    mask = silhouettes(CAM, [o], (SIZE, SIZE))
+    rows, cols = np.nonzero(mask)
+    o.region = Region(mask=mask, bbox=(rows.min(), cols.min(), rows.max() + 1, cols.max() + 1),
+                      area=int(mask.sum()), centroid=(float(rows.mean()), float(cols.mean())))
+    return o
+
+
+def _estimate(objects: list[ObjectEstimate], colours: list, shadow_of: list[int]):
+    """The image and estimate of ``objects`` drawn in ``colours`` on a grey ground, with the cast shadows
+    of the objects ``shadow_of``; a shaded side darkens each coloured box's right half."""
+    shape = (SIZE, SIZE)
+    covered = np.any([o.region.mask for o in objects], axis=0)
+    drawn = shadow_footprints(CAM, objects, LIGHT, shape)
+    shadow = np.any([drawn[i] for i in shadow_of], axis=0) & ~covered
+    srgb = np.full((SIZE, SIZE, 3), GROUND, np.float32)
+    srgb[shadow] = SHADE
+    for o, c in zip(objects, colours):
+        srgb[o.region.mask] = c
+        if c != SHADE:  # a lit and a shaded face
+            cols = np.nonzero(o.region.mask.any(axis=0))[0]
+            side = o.region.mask.copy()
+            side[:, :int(cols.mean())] = False
+            srgb[side] = np.asarray(c) * 0.55
+    bg = Background(world_srgb=(0.05, 0.05, 0.05), ground_srgb=(GROUND,) * 3, horizon_row=None,
+                    ground_mask=~covered, shadow_mask=shadow, shadow_ratio=0.3)
+    light = LightEstimate(direction=tuple(LIGHT), energy=3.0, color=(1, 1, 1), world_color=(0.1, 0.1, 0.1),
+                          world_strength=1.0, source="shadows")
+    return srgb, SceneEstimate(objects=objects, background=bg, camera=CAMERA, light=light, ground_color=(0.3,) * 3)
+
+
+def _box_and_patch():
+    """A blue box casting its shadow towards +x, a red and a yellow box in the distance, and a ground-coloured
+    patch inside the blue box's shadow found as an object: a piece of shade, which the small box fitted to it
+    outlines badly."""
+    box, patch = _object(-1.2, 0.0, 1.2), _object(0.2, 0.1, 0.4)
+    shade = shadow_footprints(CAM, [box], LIGHT, (SIZE, SIZE))[0] & ~box.region.mask
+    piece = ndi.binary_dilation(patch.region.mask, iterations=4) & ndi.binary_erosion(shade, iterations=2)
+    rows, cols = np.nonzero(piece)
+    patch.region = Region(mask=piece, bbox=(rows.min(), cols.min(), rows.max() + 1, cols.max() + 1),
+                          area=int(piece.sum()), centroid=(float(rows.mean()), float(cols.mean())))
+    far = [_object(1.0, 2.5, 0.8), _object(-0.3, -2.2, 0.8)]
+    return _estimate([box, patch, *far], [(0.1, 0.2, 0.8), SHADE, (0.8, 0.15, 0.1), (0.8, 0.75, 0.1)],
+                     shadow_of=[0, 2, 3])
+
+
+def test_the_cues_read_a_shadow_patch_and_a_coloured_box_as_they_are():
+    srgb, est = _box_and_patch()
+    f = dict(zip(FEATURES, region_features(srgb, est).T))
+    box, patch = 0, 1
+    assert f["in_drawn"][patch] > 0.9 and f["in_drawn"][box] < 0.1  # the patch lies in the box's shadow
+    assert f["chroma_p90"][box] > 40 > 5 > f["chroma_p90"][patch]
+    assert f["chroma_gap"][patch] < 0.01 < 0.2 < f["chroma_gap"][box]
+    assert f["own_match"][box] > 0.9  # the box's drawn shadow is seen; the patch's would fall on lit ground
+    assert f["own_match"][patch] < 0.1
+    assert f["iou"][box] == pytest.approx(1.0)
+    assert f["n_regions"].tolist() == [4, 4, 4, 4]
+    assert f["thick"][box] > f["thick"][patch]
+
+
+def test_the_shipped_model_ranks_the_shadow_patch_first_and_keeps_coloured_objects():
+    srgb, est = _box_and_patch()
+    model = load_model()
+    p = spurious_probability(region_features(srgb, est), model)
+    assert int(np.argmax(p)) == 1
+    assert max(p[0], p[2], p[3]) < 0.01 and p[1] > 0.2  # a drawn patch lacks a render's noise and soft edges
+    assert spurious_object(srgb, est, dict(model, threshold=0.2)) == 1
+    # coloured boxes, each casting its seen shadow: nothing is dropped
+    boxes = [_object(-1.2, 0.0, 1.0), _object(0.8, -1.5, 0.7), _object(1.0, 2.5, 0.8)]
+    srgb, est = _estimate(boxes, [(0.1, 0.2, 0.8), (0.8, 0.2, 0.1), (0.8, 0.75, 0.1)], shadow_of=[0, 1, 2])
+    assert spurious_object(srgb, est) is None
+    assert spurious_probability(region_features(srgb, est), model).max() < 0.01
+    # the last object is never dropped
+    srgb, est = _estimate([_object(0.05, 0.1, 0.4)], [SHADE], shadow_of=[])
+    assert spurious_object(srgb, est, dict(model, threshold=0.0)) is None
+
+
+def test_the_model_file_records_its_training_and_matches_the_cues(tmp_path):
+    model = load_model()
+    assert model["features"] == list(FEATURES)
+    assert len(model["coef"]) == len(model["mean"]) == len(model["scale"]) == len(FEATURES)
+    assert 0.0 < model["threshold"] < 1.0
+    assert model["trained_on"]["seeds"] and model["trained_on"]["found_objects"] > 1000
+    stale = dict(model, features=list(FEATURES)[::-1])
+    path = tmp_path / "stale.json"
+    path.write_text(json.dumps(stale))
+    with pytest.raises(ValueError, match="not this module's"):
+        load_model(path)
+    assert MODEL_PATH.exists()
+
+
+def test_labels_pair_found_and_true_objects_by_overlap():
+    index = np.ones((40, 40), int)  # ground is id 1
+    index[10:20, 5:15] = 2  # a box
+    index[10:20, 25:35] = 3  # a cylinder
+    box = index == 2
+    box_with_shadow = box.copy()
+    box_with_shadow[10:30, 5:20] = True  # mostly ground: the box fused with its cast shadow
+    second_piece = np.zeros_like(box)
+    second_piece[10:20, 25:27] = True  # a sliver of the cylinder, beside its main region
+    cylinder = (index == 3) & ~second_piece
+    ground_patch = np.zeros_like(box)
+    ground_patch[32:38, 2:8] = True
+    true_px = {2: 100, 3: 100}
+    assert train.spurious_labels(index, [box_with_shadow, cylinder, second_piece, ground_patch], true_px) == [
+        0, 0, 1, 1]
+    assert train.spurious_labels(index, [], true_px) == []
+    assert train.spurious_labels(index, [ground_patch], {}) == [1]
+
+
+def test_scene_effect_counts_scenes_made_right_and_wrong():
+    n_true = np.array([2, 2, 3])
+    n_found = np.array([3, 2, 3])
+    scene_of = np.array([0, 0, 0, 1, 1, 2, 2, 2])
+    p = np.array([0.1, 0.9, 0.2, 0.8, 0.1, 0.3, 0.2, 0.1])
+    assert train.scene_effect(n_true, n_found, scene_of, p, 0.5) == (1, 1)  # scene 0 fixed, scene 1 broken
+    assert train.scene_effect(n_true, n_found, scene_of, p, 0.95) == (0, 0)
+
+
+def test_the_written_model_applies_as_scikit_learn_predicts():
+    rng = np.random.default_rng(0)
+    n = 400
+    X = rng.normal(size=(n, len(FEATURES))) * rng.uniform(0.1, 10.0, len(FEATURES))
+    y = (X[:, 0] / X[:, 0].std() - X[:, 2] / X[:, 2].std() + rng.normal(0, 0.5, n) > 1.0).astype(int)
+    data = {"X": X, "y": y, "scene_of": np.arange(n) // 4}
+    model = train.fit(data, C=1.0, threshold=0.5, provenance={"seeds": ["drawn"]})
+    pipe = train._model(1.0).fit(X, y)
+    np.testing.assert_allclose(spurious_probability(X, model), pipe.predict_proba(X)[:, 1], atol=1e-9)
+    assert model["coef"][0] > 0 > model["coef"][2]  # the L1 fit finds the two cues that carry the label
+    p = train.cross_validated(data, C=1.0)
+    assert ((p > 0.5) == y).mean() > 0.85
