@@ -1,4 +1,4 @@
-"""Embedded perception: first scene programs from one image with classical vision, no model.
+"""Embedded perception: first scene programs from one image with classical vision, no neural model.
 
 Public entry point: :func:`initial_specs` (ranked SceneSpec hypotheses, best first) and :func:`analyse`
 (the underlying estimate, for inspection and benchmarks).
