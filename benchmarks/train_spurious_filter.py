@@ -19,10 +19,9 @@ from __future__ import annotations
 
 import argparse
 import datetime
-import functools
 import importlib
-import importlib.util
 import json
+import sys
 from multiprocessing import Pool
 from pathlib import Path
 
@@ -65,13 +64,12 @@ def scene_effect(n_true: np.ndarray, n_found: np.ndarray, scene_of: np.ndarray, 
     return made_right, made_wrong
 
 
-@functools.cache
 def _bench():
-    path = Path(__file__).resolve().parent / "bench_perception.py"
-    spec = importlib.util.spec_from_file_location("bench_perception", path)
-    mod = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(mod)  # type: ignore[union-attr]
-    return mod
+    """``bench_perception.py`` beside this script: its scene sampler and render cache."""
+    here = str(Path(__file__).resolve().parent)
+    if here not in sys.path:
+        sys.path.insert(0, here)
+    return importlib.import_module("bench_perception")
 
 
 def _scene_rows(r: dict) -> dict:
