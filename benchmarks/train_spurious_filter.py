@@ -78,6 +78,7 @@ def _scene_rows(r: dict) -> dict:
 
     analyse_mod = importlib.import_module("seig_search.perception.analyse")
     analyse_mod.DROP_SPURIOUS = False
+    analyse_mod.SPLIT_JOINED = False  # the step after this one (joined.py) was fitted on this one's output
     est = analyse_mod.analyse(r["srgb"])
     true_px = {int(o["pass_index"]): int((r["index"] == int(o["pass_index"])).sum())
                for o in r["summary"]["objects"] if o.get("type", "MESH") == "MESH" and o["name"] in r["names"]}

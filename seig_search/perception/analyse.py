@@ -13,6 +13,7 @@ from seig_search.perception.assembly import stack_on_base
 from seig_search.perception.background import analyse_background, denoise
 from seig_search.perception.cast_shadows import drawn_shadows, fit_key_light, light_vector, silhouettes
 from seig_search.perception.hidden_objects import hidden_pieces, image_lab
+from seig_search.perception.joined import best_split
 from seig_search.perception.casters import release_casterless_shadows, release_stray_shadows
 from seig_search.perception.colorspace import srgb_to_linear
 from seig_search.perception.lighting import estimate_light
@@ -41,6 +42,7 @@ REJOIN_AGAIN = True  # once the shadows are cut off, join split pieces again (cl
 JOIN_SHADOW_FINDS = True  # ... trying the objects found in the shadows too (often their neighbour's shaded side)
 DROP_SHADOW_PATCHES = True  # ground-coloured "objects" in another's drawn shadow that cast none (shadow_patches.py)
 DROP_SPURIOUS = True  # the found object a logistic model over the estimate's cues calls spurious (spurious.py)
+SPLIT_JOINED = True  # the found region a logistic model over candidate splits calls two objects (joined.py)
 
 
 def check_image(srgb: np.ndarray) -> None:
@@ -169,7 +171,29 @@ def analyse(srgb: np.ndarray, alpha: np.ndarray | None = None, pitch_deg: float 
         drop = spurious_object(srgb, est)
         if drop is not None:
             est.objects = [o for i, o in enumerate(objects) if i != drop]
+    if SPLIT_JOINED and not use_alpha and 0 < len(est.objects) < MAX_OBJECTS:
+        est.objects = _split_joined(srgb, est, fg, irradiance, ground_lin)
     return est
+
+
+def _split_joined(srgb, est, fg, irradiance, ground_lin) -> list[ObjectEstimate]:
+    """The estimate's objects with the region the split model trusts most cut in two (joined.py): the piece
+    fitted as a new object, the object re-fitted to the rest; unchanged when either part cannot stand."""
+    cand = best_split(srgb, est)
+    if cand is None:
+        return est.objects
+    h, w = fg.shape
+    o = est.objects[cand.index]
+    cam = _fit_camera(est.camera, o.fit_scale, w, h)
+    new = _fitted_object(srgb, cand.piece, cam, fg, o.fit_scale, irradiance, ground_lin)
+    if new is None:
+        return est.objects
+    rest = region_from_mask(cand.rest)
+    if not fit_object(o, cam, fg, srgb, region=rest, scale=o.fit_scale):
+        return est.objects
+    o.region = rest
+    o.appearance = estimate_appearance(srgb, rest, irradiance, ground_lin)
+    return est.objects + [new]
 
 
 def _rejoin(srgb, objects, camera, fg, w, h, irradiance, ground_lin, settled=()) -> list[ObjectEstimate]:

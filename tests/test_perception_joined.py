@@ -1,0 +1,207 @@
+"""Split candidates for regions holding two objects (``joined.py``) and their training script, on drawn scenes
+with known answers."""
+
+from __future__ import annotations
+
+import importlib.util
+import json
+import sys
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from seig_search.perception import camera as cam_mod
+from seig_search.perception.cast_shadows import light_vector, silhouettes
+from seig_search.perception.joined import (FEATURES, MODEL_PATH, best_split, candidate_features, load_model,
+                                           split_probability)
+from seig_search.perception.types import (Appearance, Background, LightEstimate, ObjectEstimate, Region,
+                                          SceneEstimate, ShapeGuess)
+
+_PATH = Path(__file__).resolve().parents[1] / "benchmarks" / "train_split_gate.py"
+_spec = importlib.util.spec_from_file_location("train_split_gate", _PATH)
+train = importlib.util.module_from_spec(_spec)
+sys.modules[_spec.name] = train
+_spec.loader.exec_module(train)
+
+SIZE = 128
+CAMERA = cam_mod.camera_estimate(30.0, 5.0, 45.0, "prior", SIZE, SIZE)
+CAM = cam_mod.pinhole(CAMERA, SIZE, SIZE)
+LIGHT = light_vector(200.0, 45.0)
+GROUND = 0.6
+
+
+def _region(mask: np.ndarray) -> Region:
+    rows, cols = np.nonzero(mask)
+    return Region(mask=mask, bbox=(rows.min(), cols.min(), rows.max() + 1, cols.max() + 1), area=int(mask.sum()),
+                  centroid=(float(rows.mean()), float(cols.mean())))
+
+
+def _object(x: float, y: float, size: float, shape: str = "cube") -> ObjectEstimate:
+    o = ObjectEstimate(region=Region(mask=np.zeros((SIZE, SIZE), bool), bbox=(0, 0, 1, 1), area=1,
+                                     centroid=(0.0, 0.0)),
+                       shapes=[ShapeGuess(shape, 1.0)], appearance=Appearance((0.5, 0.5, 0.5), 0.8, 0.0),
+                       dims=(size, size, size), location=(x, y, size / 2), rotation_deg=(0.0, 0.0, 0.0))
+    o.region = _region(silhouettes(CAM, [o], (SIZE, SIZE)))
+    return o
+
+
+def _scene(objects: list[ObjectEstimate], colours: list, shaded: bool = True):
+    """The image of ``objects`` drawn in ``colours`` (later ones in front) on a grey ground, each with a
+    darker right half (its shaded side), and an estimate holding them as they are."""
+    srgb = np.full((SIZE, SIZE, 3), GROUND, np.float32)
+    for o, c in zip(objects, colours):
+        srgb[o.region.mask] = c
+        if shaded:
+            cols = np.nonzero(o.region.mask.any(axis=0))[0]
+            side = o.region.mask.copy()
+            side[:, :int(cols.mean())] = False
+            srgb[side] = np.asarray(c) * 0.6
+    covered = np.any([o.region.mask for o in objects], axis=0)
+    bg = Background(world_srgb=(0.05, 0.05, 0.05), ground_srgb=(GROUND,) * 3, horizon_row=None,
+                    ground_mask=~covered, shadow_mask=np.zeros_like(covered), shadow_ratio=0.3)
+    light = LightEstimate(direction=tuple(LIGHT), energy=3.0, color=(1, 1, 1), world_color=(0.1, 0.1, 0.1),
+                          world_strength=1.0, source="shadows")
+    return srgb, SceneEstimate(objects=objects, background=bg, camera=CAMERA, light=light, ground_color=(0.3,) * 3)
+
+
+def _joined(front: ObjectEstimate, back: ObjectEstimate) -> ObjectEstimate:
+    """``front`` with ``back``'s visible pixels joined to its region (its fit unchanged)."""
+    front.region = _region(front.region.mask | back.region.mask)
+    return front
+
+
+def _iou(a: np.ndarray, b: np.ndarray) -> float:
+    return float((a & b).sum()) / float((a | b).sum())
+
+
+def test_a_box_behind_another_of_another_colour_is_a_colour_candidate_with_a_hue_gap():
+    back, front = _object(0.6, 2.0, 1.0), _object(0.0, 0.0, 1.0)
+    back_px = back.region.mask & ~front.region.mask
+    srgb, _ = _scene([back, front], [(0.8, 0.15, 0.1), (0.1, 0.2, 0.8)])
+    joined = _joined(_object(0.0, 0.0, 1.0), back)
+    _, est = _scene([joined], [(0, 0, 0)])
+    cands, X = candidate_features(srgb, est)
+    f = dict(zip(FEATURES, X.T))
+    colour = [k for k, c in enumerate(cands) if c.kind == "colour"]
+    assert colour, [c.kind for c in cands]
+    k = colour[0]
+    piece = cands[k].piece if cands[k].piece.sum() < cands[k].rest.sum() else cands[k].rest
+    assert _iou(piece, back_px) > 0.85  # the red box's visible part, whichever side of the split
+    assert f["dhue"][k] > 90 and f["chroma_min"][k] > 30
+    assert f["outside_fit"][k] > 0.8 or f["outside_fit"][k] < 0.2  # the fit outlines one of the two
+
+
+def test_a_single_shaded_box_splits_by_colour_only_into_its_faces():
+    box = _object(0.0, 0.0, 1.2)
+    srgb, est = _scene([box], [(0.1, 0.6, 0.2)])
+    cands, X = candidate_features(srgb, est)
+    f = dict(zip(FEATURES, X.T))
+    for k, c in enumerate(cands):
+        assert c.kind != "outline"  # the fit outlines the whole region
+        if c.kind == "colour":  # the lit and the shaded half: one hue, far apart in lightness
+            assert f["dhue"][k] < 5 and abs(f["dL"][k]) > 10 and f["dab"][k] < 0.6 * abs(f["dL"][k]) + 20
+
+
+def test_two_like_coloured_spheres_side_by_side_are_a_ridge_candidate():
+    left, right = _object(0.0, -0.55, 1.0, "sphere"), _object(0.0, 0.55, 1.0, "sphere")
+    srgb, _ = _scene([left, right], [(0.8, 0.7, 0.1), (0.8, 0.7, 0.1)], shaded=False)
+    fitted = _object(0.0, 0.0, 1.0, "sphere")
+    fitted.region = _region(left.region.mask | right.region.mask)
+    _, est = _scene([fitted], [(0, 0, 0)])
+    cands, X = candidate_features(srgb, est)
+    ridge = [c for c in cands if c.kind == "ridge"]
+    assert ridge
+    halves = [left.region.mask & ~right.region.mask, right.region.mask & ~left.region.mask]
+    assert max(_iou(ridge[0].piece, m) for m in halves) > 0.75
+    assert not (ridge[0].piece & ridge[0].rest).any()
+    assert ((ridge[0].piece | ridge[0].rest) == fitted.region.mask).all()
+
+
+def test_a_piece_outside_the_fitted_silhouette_is_an_outline_candidate():
+    front, back = _object(0.0, 0.0, 1.0), _object(2.5, 0.3, 1.6, "cylinder")
+    srgb, _ = _scene([back, front], [(0.2, 0.3, 0.8), (0.2, 0.3, 0.8)], shaded=False)
+    _, est = _scene([_joined(_object(0.0, 0.0, 1.0), back)], [(0, 0, 0)])
+    cands, X = candidate_features(srgb, est)
+    f = dict(zip(FEATURES, X.T))
+    outline = [k for k, c in enumerate(cands) if c.kind == "outline"]
+    assert outline
+    k = outline[0]
+    assert _iou(cands[k].piece, back.region.mask & ~front.region.mask) > 0.7
+    assert f["outside_fit"][k] > 0.9  # all of it outside the front box's fitted outline
+
+
+def test_the_shipped_model_splits_two_colours_and_leaves_one_shaded_box():
+    model = load_model()
+    back, front = _object(0.6, 2.0, 1.0), _object(0.0, 0.0, 1.0)
+    srgb, _ = _scene([back, front], [(0.8, 0.15, 0.1), (0.1, 0.2, 0.8)])
+    _, est = _scene([_joined(_object(0.0, 0.0, 1.0), back)], [(0, 0, 0)])
+    cands, X = candidate_features(srgb, est)
+    p = split_probability(X, model)
+    assert p.max() > 0.5
+    assert best_split(srgb, est, dict(model, threshold=0.5)) is not None
+    box = _object(0.0, 0.0, 1.2)
+    srgb, est = _scene([box], [(0.1, 0.6, 0.2)])
+    assert best_split(srgb, est) is None
+
+
+def test_the_model_file_records_its_training(tmp_path):
+    model = load_model()
+    assert model["features"] == list(FEATURES) and list(model["importance"]) == list(FEATURES)
+    assert model["trees"] and all(len(t["feature"]) == len(t["threshold"]) == len(t["left"]) == len(t["right"])
+                                  == len(t["p"]) for t in model["trees"])
+    assert 0.0 < model["threshold"] < 1.0 and model["trained_on"]["seeds"] and model["trained_on"]["good"] > 50
+    path = tmp_path / "stale.json"
+    path.write_text(json.dumps(dict(model, features=list(FEATURES)[::-1])))
+    with pytest.raises(ValueError, match="not this module's"):
+        load_model(path)
+    assert MODEL_PATH.exists()
+
+
+def test_labels_call_a_split_good_only_when_both_parts_stand_for_objects():
+    index = np.ones((40, 40), int)  # ground is id 1
+    index[10:20, 5:15] = 2
+    index[10:20, 15:25] = 3  # a second box touching the first
+    joined = (index == 2) | (index == 3)
+    true_px = {2: 100, 3: 100}
+
+    class Cand:  # the fields of joined.Candidate the labels read
+        def __init__(self, piece, rest):
+            self.index, self.piece, self.rest = 0, piece, rest
+
+    strip = np.zeros_like(joined)
+    strip[20:23, 5:25] = True  # ground below the boxes, taken into their region
+    good = Cand(index == 3, (index == 2) | strip)
+    bad = Cand(strip, joined)  # the strip is no object
+    assert train.split_labels(index, [joined | strip], true_px, [good, bad]) == [1, 0]
+    faces = np.zeros_like(joined)
+    faces[10:20, 5:10] = True  # half of one box: a face, not an object
+    # once both boxes have regions of their own, no split adds one
+    assert train.split_labels(index, [index == 2, index == 3], true_px, [Cand(faces, (index == 2) & ~faces)]) == [0]
+
+
+def test_scene_effect_counts_splits_that_make_counts_right_and_wrong():
+    n_true = np.array([3, 2, 3])
+    n_found = np.array([2, 2, 2])
+    scene_of = np.array([0, 0, 1, 2])
+    p = np.array([0.9, 0.2, 0.8, 0.3])
+    y = np.array([1, 0, 0, 1])
+    assert train.scene_effect(n_true, n_found, scene_of, p, 0.5, y) == (1, 1, 1)
+    assert train.scene_effect(n_true, n_found, scene_of, p, 0.95, y) == (0, 0, 0)
+
+
+def test_the_written_forest_applies_as_scikit_learn_predicts():
+    rng = np.random.default_rng(0)
+    n = 400
+    X = rng.normal(size=(n, len(FEATURES))) * rng.uniform(0.1, 10.0, len(FEATURES))
+    y = ((X[:, 5] > 0) & (X[:, 9] < 0.5 * X[:, 9].std()) | (rng.uniform(size=n) < 0.05)).astype(int)
+    data = {"X": X, "y": y, "scene_of": np.arange(n) // 4}
+    model = train.fit(data, trees=20, depth=5, leaf=2, threshold=0.5, provenance={"seeds": ["drawn"]})
+    forest = train._model(20, 5, 2).fit(X, y)
+    # leaf shares are kept to four decimals
+    np.testing.assert_allclose(split_probability(X, model), forest.predict_proba(X)[:, 1], atol=1e-4)
+    top = sorted(model["importance"], key=model["importance"].get)[-2:]
+    assert set(top) == {list(FEATURES)[5], list(FEATURES)[9]}  # the forest finds the two cues that carry the label
+    json.loads(json.dumps(model))  # plain JSON
+    p = train.cross_validated(data, trees=20, depth=5, leaf=2)
+    assert ((p > 0.5) == y).mean() > 0.85
