@@ -6,7 +6,8 @@ step off; every candidate split of every found object (``joined.candidates``) ge
 overlap assignment of ``train_spurious_filter.py``, and a split is good when it adds one region that the
 assignment pairs with a true object (both the piece and the rest stand for objects), bad otherwise.
 
-A random forest (scikit-learn, seeded) is fitted to the cues and exported as arrays (``forest.py``). Five-fold
+A forest of extremely randomised trees (scikit-learn's ``ExtraTreesClassifier``, seeded) is fitted to the cues
+and exported as arrays (``forest.py``). Five-fold
 cross-validation grouped by scene reports, per threshold, how many scenes' counts the step would make right
 and wrong when each scene splits its most likely candidate above the threshold; ``--threshold`` picks the one
 written to the model file with the weights and the scenes used.
@@ -103,10 +104,10 @@ def collect(suite: str, seeds: list[int], size: tuple[int, int], samples: int, c
 
 
 def _model(trees: int, depth: int | None, leaf: int):
-    from sklearn.ensemble import RandomForestClassifier
+    from sklearn.ensemble import ExtraTreesClassifier
 
-    return RandomForestClassifier(n_estimators=trees, max_depth=depth, min_samples_leaf=leaf, random_state=0,
-                                  n_jobs=2)
+    return ExtraTreesClassifier(n_estimators=trees, max_depth=depth, min_samples_leaf=leaf, random_state=0,
+                                n_jobs=2)
 
 
 def cross_validated(data: dict, trees: int, depth: int | None, leaf: int, folds: int = 5) -> np.ndarray:
@@ -139,7 +140,7 @@ def main() -> None:
     ap.add_argument("--samples", type=int, default=32)
     ap.add_argument("--cache", type=Path, default=Path.home() / ".cache" / "seig" / "bench_perception")
     ap.add_argument("--trees", type=int, default=100)
-    ap.add_argument("--depth", type=int, default=8, help="largest tree depth")
+    ap.add_argument("--depth", type=int, default=10, help="largest tree depth")
     ap.add_argument("--leaf", type=int, default=3, help="fewest training candidates per leaf")
     ap.add_argument("--threshold", type=float, default=0.3)
     ap.add_argument("--workers", type=int, default=2)

@@ -138,8 +138,9 @@ def test_the_shipped_model_splits_two_colours_and_leaves_one_shaded_box():
     _, est = _scene([_joined(_object(0.0, 0.0, 1.0), back)], [(0, 0, 0)])
     cands, X = candidate_features(srgb, est)
     p = split_probability(X, model)
-    assert p.max() > 0.5
-    assert best_split(srgb, est, dict(model, threshold=0.5)) is not None
+    assert p.max() > model["threshold"]
+    split = best_split(srgb, est)
+    assert split is not None and split.kind == "colour"
     box = _object(0.0, 0.0, 1.2)
     srgb, est = _scene([box], [(0.1, 0.6, 0.2)])
     assert best_split(srgb, est) is None
@@ -196,12 +197,12 @@ def test_the_written_forest_applies_as_scikit_learn_predicts():
     X = rng.normal(size=(n, len(FEATURES))) * rng.uniform(0.1, 10.0, len(FEATURES))
     y = ((X[:, 5] > 0) & (X[:, 9] < 0.5 * X[:, 9].std()) | (rng.uniform(size=n) < 0.05)).astype(int)
     data = {"X": X, "y": y, "scene_of": np.arange(n) // 4}
-    model = train.fit(data, trees=20, depth=5, leaf=2, threshold=0.5, provenance={"seeds": ["drawn"]})
-    forest = train._model(20, 5, 2).fit(X, y)
+    model = train.fit(data, trees=60, depth=8, leaf=2, threshold=0.5, provenance={"seeds": ["drawn"]})
+    forest = train._model(60, 8, 2).fit(X, y)
     # leaf shares are kept to four decimals
     np.testing.assert_allclose(split_probability(X, model), forest.predict_proba(X)[:, 1], atol=1e-4)
     top = sorted(model["importance"], key=model["importance"].get)[-2:]
     assert set(top) == {list(FEATURES)[5], list(FEATURES)[9]}  # the forest finds the two cues that carry the label
     json.loads(json.dumps(model))  # plain JSON
-    p = train.cross_validated(data, trees=20, depth=5, leaf=2)
-    assert ((p > 0.5) == y).mean() > 0.85
+    p = train.cross_validated(data, trees=60, depth=8, leaf=2)
+    assert ((p > 0.5) == y).mean() > max(y.mean(), 1 - y.mean()) + 0.1  # out of fold, well over the majority guess

@@ -1,4 +1,4 @@
-"""A random forest's trees as plain arrays, applied with numpy.
+"""A forest of decision trees as plain arrays, applied with numpy.
 
 Models are fitted offline with scikit-learn (``benchmarks/train_split_gate.py``) and shipped as JSON, so
 perception needs no scikit-learn at run time. Each tree is five parallel lists, as scikit-learn's ``tree_``
@@ -14,7 +14,8 @@ import numpy as np
 
 
 def export_forest(forest: Any, digits: int = 8) -> list[dict]:
-    """The trees of a fitted scikit-learn ``RandomForestClassifier`` (binary) as JSON-ready dicts."""
+    """The trees of a fitted scikit-learn forest classifier (``RandomForestClassifier`` or
+    ``ExtraTreesClassifier``, binary) as JSON-ready dicts."""
     trees = []
     for est in forest.estimators_:
         t = est.tree_

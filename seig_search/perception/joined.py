@@ -10,11 +10,13 @@ once. Each found region offers up to three candidate splits, each a piece and th
 - ``ridge``: the two basins of the region's distance transform, for like-coloured objects side by side.
 
 Cues of each candidate (how far apart the colours are, how sharp the cut is against the inside, how convex
-each part is, where the piece lies against the fit, the ground and the shadows) go into a random forest fitted
+each part is, where the piece lies against the fit, the ground and the shadows) go into a forest of extremely randomised trees fitted
 by ``benchmarks/train_split_gate.py`` on rendered scenes with known objects (the cues interact: a hue gap means
 two objects on a matt region and little on a metal one), shipped as arrays in ``joined_model.json`` beside this
 module with its threshold and provenance and applied with numpy (forest.py). The candidate it calls two
-objects with the highest probability above the threshold is split, at most one per image.
+objects with the highest probability above the threshold is split, at most one per image. The number of
+found objects is deliberately not a cue: the generated scenes hold at most six, and a model would learn that
+cap rather than anything about images.
 """
 
 from __future__ import annotations
@@ -65,7 +67,6 @@ FEATURES: dict[str, str] = {
     "in_shadow_drawn": "share of the piece inside the objects' drawn cast shadows",
     "cv_piece": "linear brightness spread of the piece",
     "lum_vs_ground": "mean linear brightness of the piece over the lit ground's (log)",
-    "n_regions": "number of found objects",
     "region_px": "pixels of the region (log)",
     "dab": "CIELAB a*b* distance between the median colours of piece and rest (shading moves L* most)",
     "dhue": "hue angle between piece and rest (degrees; 0 where either is nearly grey)",
@@ -285,7 +286,6 @@ def candidate_features(srgb: np.ndarray, est: SceneEstimate) -> tuple[list[Candi
             float(drawn[c.piece].mean()),
             spread(lum[c.piece]),
             float(np.log((lum[c.piece].mean() + 1e-4) / (ground_lum + 1e-4))),
-            float(len(objects)),
             float(np.log(region.sum())),
             float(np.hypot(lp[1] - lr[1], lp[2] - lr[2])),
             _hue_gap(lp, lr),
