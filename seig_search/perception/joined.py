@@ -29,6 +29,8 @@ from pathlib import Path
 import numpy as np
 from scipy import ndimage as ndi
 from skimage.color import rgb2lab
+from skimage.morphology import convex_hull_image
+from skimage.segmentation import watershed
 
 from seig_search.perception import camera as cam_mod
 from seig_search.perception.cast_shadows import shadow_footprints, silhouettes
@@ -161,10 +163,7 @@ def _ridge_split(region: np.ndarray) -> np.ndarray | None:
     markers = np.zeros(region.shape, int)
     markers[labels == top[0]] = 1
     markers[labels == top[1]] = 2
-    # grow each peak down the distance transform (a watershed on -dist, by iterated geodesic dilation)
-    from skimage.segmentation import watershed
-
-    basins = watershed(-dist, markers, mask=region)
+    basins = watershed(-dist, markers, mask=region)  # each peak grown down the distance transform
     sizes = [int((basins == k).sum()) for k in (1, 2)]
     return basins == (1 if sizes[0] < sizes[1] else 2)
 
@@ -196,8 +195,6 @@ def candidates(est: SceneEstimate, lab: np.ndarray, sils: list[np.ndarray]) -> l
 
 
 def _solidity(mask: np.ndarray) -> float:
-    from skimage.morphology import convex_hull_image
-
     hull = convex_hull_image(mask)
     return float(mask.sum()) / max(float(hull.sum()), 1.0)
 
