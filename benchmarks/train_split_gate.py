@@ -13,7 +13,8 @@ and wrong when each scene splits its most likely candidate above the threshold; 
 written to the model file with the weights and the scenes used.
 
     .venv/bin/python benchmarks/train_split_gate.py --ranges 0-49 1000-1079 2000-2079 3000-3079 \\
-        4000-4079 5000-5079 --out seig_search/perception/joined_model.json
+        4000-4079 5000-5079 8000-8079 9000-9079 10000-10079 11000-11079 12000-12159 \\
+        --out seig_search/perception/joined_model.json   # 100 trees, depth 10, leaf 3, threshold 0.3
 """
 
 from __future__ import annotations
@@ -32,7 +33,7 @@ HERE = Path(__file__).resolve().parent
 if str(HERE) not in sys.path:
     sys.path.insert(0, str(HERE))
 
-from train_spurious_filter import _bench, parse_ranges, spurious_labels  # noqa: E402
+from train_spurious_filter import _bench, scene_arguments, scene_data, spurious_labels  # noqa: E402
 
 THRESHOLDS = (0.25, 0.3, 0.35, 0.4, 0.45, 0.5, 0.6)
 
@@ -134,29 +135,13 @@ def fit(data: dict, trees: int, depth: int | None, leaf: int, threshold: float, 
 
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    ap.add_argument("--suite", default="primitives")
-    ap.add_argument("--ranges", nargs="+", default=["1000-1079"], help="seed ranges, e.g. 0-49 1000-1079")
-    ap.add_argument("--size", default="128x128")
-    ap.add_argument("--samples", type=int, default=32)
-    ap.add_argument("--cache", type=Path, default=Path.home() / ".cache" / "seig" / "bench_perception")
+    scene_arguments(ap)
     ap.add_argument("--trees", type=int, default=100)
     ap.add_argument("--depth", type=int, default=10, help="largest tree depth")
     ap.add_argument("--leaf", type=int, default=3, help="fewest training candidates per leaf")
     ap.add_argument("--threshold", type=float, default=0.3)
-    ap.add_argument("--workers", type=int, default=2)
-    ap.add_argument("--out", type=Path, default=None, help="write the model file here")
-    ap.add_argument("--evaluate", type=Path, default=None,
-                    help="instead of fitting, apply this model file to the scenes (a held-out check)")
-    ap.add_argument("--data", type=Path, default=None,
-                    help="keep the scenes' cues in this .npz (read back when it exists: only the fit runs again)")
     args = ap.parse_args()
-    w, h = (int(v) for v in args.size.lower().split("x"))
-    if args.data and args.data.exists():
-        data = dict(np.load(args.data))
-    else:
-        data = collect(args.suite, parse_ranges(args.ranges), (w, h), args.samples, args.cache, args.workers)
-        if args.data:
-            np.savez(args.data, **data)
+    data = scene_data(args, collect)
     n_scenes = len(data["n_true"])
     exact = float(np.mean(data["n_true"] == data["n_found"]))
     print(f"{n_scenes} scenes ({int(np.sum(data['n_true'] > data['n_found']))} too few objects), "

@@ -142,29 +142,39 @@ def parse_ranges(ranges: list[str]) -> list[int]:
     return seeds
 
 
-def main() -> None:
-    ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+def scene_arguments(ap: argparse.ArgumentParser) -> None:
+    """The options every training script over ``bench_perception.py``'s scenes shares."""
     ap.add_argument("--suite", default="primitives")
     ap.add_argument("--ranges", nargs="+", default=["1000-1079"], help="seed ranges, e.g. 0-49 1000-1079")
     ap.add_argument("--size", default="128x128")
     ap.add_argument("--samples", type=int, default=32)
     ap.add_argument("--cache", type=Path, default=Path.home() / ".cache" / "seig" / "bench_perception")
-    ap.add_argument("--C", type=float, default=0.1, help="inverse L1 strength")
-    ap.add_argument("--threshold", type=float, default=0.5)
     ap.add_argument("--workers", type=int, default=2)
     ap.add_argument("--out", type=Path, default=None, help="write the model file here")
     ap.add_argument("--evaluate", type=Path, default=None,
                     help="instead of fitting, apply this model file to the scenes (a held-out check)")
     ap.add_argument("--data", type=Path, default=None,
                     help="keep the scenes' cues in this .npz (read back when it exists: only the fit runs again)")
-    args = ap.parse_args()
-    w, h = (int(v) for v in args.size.lower().split("x"))
+
+
+def scene_data(args: argparse.Namespace, collect_fn) -> dict:
+    """The scenes' cues: read from ``--data`` when it exists, else ``collect_fn`` (written to ``--data``)."""
     if args.data and args.data.exists():
-        data = dict(np.load(args.data))
-    else:
-        data = collect(args.suite, parse_ranges(args.ranges), (w, h), args.samples, args.cache, args.workers)
-        if args.data:
-            np.savez(args.data, **data)
+        return dict(np.load(args.data))
+    w, h = (int(v) for v in args.size.lower().split("x"))
+    data = collect_fn(args.suite, parse_ranges(args.ranges), (w, h), args.samples, args.cache, args.workers)
+    if args.data:
+        np.savez(args.data, **data)
+    return data
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    scene_arguments(ap)
+    ap.add_argument("--C", type=float, default=0.1, help="inverse L1 strength")
+    ap.add_argument("--threshold", type=float, default=0.5)
+    args = ap.parse_args()
+    data = scene_data(args, collect)
     n_scenes = len(data["n_true"])
     exact = float(np.mean(data["n_true"] == data["n_found"]))
     print(f"{n_scenes} scenes, {len(data['y'])} found objects, {int(data['y'].sum())} spurious; "

@@ -22,7 +22,6 @@ cap rather than anything about images.
 from __future__ import annotations
 
 import functools
-import json
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -36,6 +35,7 @@ from seig_search.perception import camera as cam_mod
 from seig_search.perception.cast_shadows import shadow_footprints, silhouettes
 from seig_search.perception.colorspace import srgb_to_linear
 from seig_search.perception.forest import forest_probability
+from seig_search.perception.model_file import read_model
 from seig_search.perception.segment import colour_gradient
 from seig_search.perception.shadow_objects import spread
 from seig_search.perception.types import SceneEstimate
@@ -302,10 +302,7 @@ def candidate_features(srgb: np.ndarray, est: SceneEstimate) -> tuple[list[Candi
 
 @functools.cache
 def load_model(path: Path = MODEL_PATH) -> dict:
-    model = json.loads(Path(path).read_text())
-    if list(model["features"]) != list(FEATURES):
-        raise ValueError(f"{path}: its features {model['features']} are not this module's {list(FEATURES)}")
-    return model
+    return read_model(path, FEATURES)
 
 
 def split_probability(features: np.ndarray, model: dict) -> np.ndarray:

@@ -18,7 +18,6 @@ masks) and the image, so the model applies to any image the rest of perception h
 from __future__ import annotations
 
 import functools
-import json
 from pathlib import Path
 
 import numpy as np
@@ -28,6 +27,7 @@ from skimage.color import rgb2lab
 from seig_search.perception import camera as cam_mod
 from seig_search.perception.cast_shadows import shadow_footprints, silhouettes
 from seig_search.perception.colorspace import chromaticity, srgb_to_linear
+from seig_search.perception.model_file import read_model
 from seig_search.perception.segment import colour_gradient
 from seig_search.perception.shadow_objects import spread
 from seig_search.perception.types import SceneEstimate
@@ -116,10 +116,7 @@ def region_features(srgb: np.ndarray, est: SceneEstimate) -> np.ndarray:
 
 @functools.cache
 def load_model(path: Path = MODEL_PATH) -> dict:
-    model = json.loads(Path(path).read_text())
-    if list(model["features"]) != list(FEATURES):
-        raise ValueError(f"{path}: its features {model['features']} are not this module's {list(FEATURES)}")
-    return model
+    return read_model(path, FEATURES)
 
 
 def spurious_probability(features: np.ndarray, model: dict) -> np.ndarray:
