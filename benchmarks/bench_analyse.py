@@ -9,6 +9,9 @@ versions of the code can be compared for identical results.
 ``--baseline REV`` times a git revision's ``analyse`` in the same run: both trees are timed in fresh
 processes, alternately, ``--rounds`` times each (the machine is noisy), and the ratio of their medians is
 printed, so a speed-up is a ratio measured side by side, never one absolute time.
+
+``--hypotheses N`` times what a run's first programs cost instead: ``initial_specs`` with N hypotheses (the
+analysis plus, where the pitch came from priors, the camera alternatives).
 """
 
 from __future__ import annotations
@@ -58,35 +61,52 @@ def main() -> None:
     ap.add_argument("--dump", type=Path, default=None, help="write each image's estimate here (JSON)")
     ap.add_argument("--baseline", default=None, help="a git revision to time in the same run, for a ratio")
     ap.add_argument("--rounds", type=int, default=2, help="with --baseline: alternating runs of each tree")
+    ap.add_argument("--hypotheses", type=int, default=0,
+                    help="time initial_specs with this many hypotheses instead of analyse alone")
     ap.add_argument("--seconds-only", action="store_true", help=argparse.SUPPRESS)  # one tree's figure, for --baseline
     args = ap.parse_args()
     if args.baseline:
         compare_with(args)
         return
-    from seig_search.perception import analyse
-
     w, h = (int(v) for v in args.size.lower().split("x"))
     images = load_images(args.n, args.seed, (w, h), args.samples, args.cache)
-    analyse(images[0])  # imports and caches outside the timing
+    work = _timed_work(args.hypotheses)
+    work(images[0])  # imports and caches outside the timing
     times = []
     for _ in range(args.repeats):
         t0 = time.perf_counter()
-        ests = [analyse(im) for im in images]
+        ests = [work(im) for im in images]
         times.append((time.perf_counter() - t0) / len(images))
     if args.seconds_only:
         print(json.dumps({"seconds_per_image": min(times)}))
         return
-    print(f"analyse on {len(images)} images ({args.size}), {args.repeats} passes: "
+    print(f"{_what(args)} on {len(images)} images ({args.size}), {args.repeats} passes: "
           f"{min(times):.3f} s per image (fastest pass; all: {', '.join(f'{t:.3f}' for t in times)})")
-    if args.dump:
+    if args.dump and not args.hypotheses:
         args.dump.write_text(json.dumps([summary(e) for e in ests], indent=1))
+
+
+def _timed_work(hypotheses: int):
+    """image -> what is timed: the estimate, or ``hypotheses`` first scene specs."""
+    if not hypotheses:
+        from seig_search.perception import analyse
+
+        return analyse
+    from seig_search.perception import initial_specs
+    from seig_search.proposers.base import TargetImage
+
+    return lambda im: initial_specs(TargetImage(srgb=im), n=hypotheses, seed=0)
+
+
+def _what(args) -> str:
+    return f"initial_specs (n={args.hypotheses})" if args.hypotheses else "analyse"
 
 
 def _time_tree(tree: Path, args) -> float:
     """Seconds per image of the ``analyse`` in ``tree``, timed in a fresh process."""
     cmd = [sys.executable, str(Path(__file__).resolve()), "--seconds-only", "--n", str(args.n), "--seed",
            str(args.seed), "--size", args.size, "--samples", str(args.samples), "--repeats", str(args.repeats),
-           "--cache", str(args.cache)]
+           "--cache", str(args.cache), "--hypotheses", str(args.hypotheses)]
     env = {**os.environ, "PYTHONPATH": str(tree)}
     out = subprocess.run(cmd, env=env, capture_output=True, text=True, check=True).stdout
     return float(json.loads(out.strip().splitlines()[-1])["seconds_per_image"])
@@ -102,7 +122,8 @@ def compare_with(args) -> None:
             base.append(_time_tree(Path(tmp), args))
             new.append(_time_tree(here, args))
     b, c = statistics.median(base), statistics.median(new)
-    print(f"analyse on {args.n} images ({args.size}), {args.rounds} alternating rounds of {args.repeats} passes")
+    print(f"{_what(args)} on {args.n} images ({args.size}), {args.rounds} alternating rounds of {args.repeats} "
+          "passes")
     print(f"baseline {args.baseline}: {', '.join(f'{t:.3f}' for t in base)} s per image")
     print(f"this tree: {', '.join(f'{t:.3f}' for t in new)} s per image")
     print(f"speed-up: {b / c:.2f}x (median over rounds)")

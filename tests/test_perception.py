@@ -244,3 +244,30 @@ def test_blank_image_gives_an_empty_scene():
     assert est.objects == []
     spec = initial_specs(TargetImage(srgb=np.full((48, 48, 3), 0.5, np.float32)), n=2, seed=0)[0]
     assert spec.objects == [] and spec.lights
+
+
+def test_camera_alternative_keeps_the_objects(rendered):
+    # reframe.py: another pitch re-places the regions the estimate found; it never re-decides the count
+    from seig_search.perception.reframe import reframe
+
+    _, res, est = rendered["three"]
+    before = [o.location for o in est.objects]
+    pitch = est.camera.pitch_deg + 12.0
+    alt = reframe(res.srgb(), est, pitch)
+    assert alt is not None and alt.camera.source == "hypothesis"
+    assert abs(alt.camera.pitch_deg - pitch) < 1e-6
+    assert [o.region for o in alt.objects] == [o.region for o in est.objects]
+    assert [o.appearance.color for o in alt.objects] == [o.appearance.color for o in est.objects]
+    assert [o.location for o in est.objects] == before  # the base estimate is left as it was
+    assert all(a.location != b for a, b in zip(alt.objects, before))  # the fits follow the new camera
+    for o in alt.objects:  # and still stand on the ground
+        assert abs(o.location[2] - o.dims[2] / 2) < 0.05 * o.dims[2]
+
+
+def test_camera_hypotheses_keep_the_count(rendered):
+    _, res, est = rendered["three"]
+    assert est.camera.source != "horizon"  # the pitch came from cues, so steeper and shallower cameras are tried
+    specs = initial_specs(TargetImage(srgb=res.srgb()), n=8, seed=0)
+    cameras = {s.camera.location for s in specs}
+    assert len(cameras) == 3
+    assert all(len(s.objects) == len(est.objects) for s in specs)

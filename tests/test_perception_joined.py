@@ -224,3 +224,25 @@ def test_on_a_render_the_split_finds_a_grey_object_joined_behind_a_grey_one(rend
     ids = spec.pass_indices()
     majority = {int(np.bincount(res.index[o.region.mask].clip(0)).argmax()) for o in est.objects}
     assert majority == {ids[o.name] for o in spec.objects}  # every object is some region's majority
+
+
+def test_shared_maps_give_the_same_cues_and_survive_a_dropped_object():
+    # estimate_maps.py: the spurious filter and the split read one set of maps; dropping an object between
+    # them leaves the others' drawings valid
+    from seig_search.perception.estimate_maps import EstimateMaps
+    from seig_search.perception.spurious import region_features
+
+    objects = [_object(-1.2, 0.0, 1.0), _object(1.2, 0.5, 0.8), _object(0.0, 2.5, 0.9)]
+    srgb, est = _scene(objects, [(0.7, 0.1, 0.1), (0.1, 0.2, 0.7), (0.1, 0.6, 0.1)])
+    maps = EstimateMaps(srgb, est)
+    assert np.array_equal(region_features(srgb, est, maps), region_features(srgb, est))
+    drawn = maps.silhouettes(objects)
+    est.objects = objects[1:]  # as after the spurious filter dropped the first
+    assert maps.serves(srgb, est)
+    assert all(a is b for a, b in zip(maps.silhouettes(est.objects), drawn[1:]))  # drawn once
+    cands, X = candidate_features(srgb, est, maps)
+    cands_fresh, X_fresh = candidate_features(srgb, est)
+    assert len(cands) > 0 and np.array_equal(X, X_fresh)
+    other = cam_mod.camera_estimate(40.0, 5.0, 45.0, "prior", SIZE, SIZE)
+    assert not maps.serves(srgb, SceneEstimate(objects=est.objects, background=est.background, camera=other,
+                                               light=est.light, ground_color=est.ground_color))

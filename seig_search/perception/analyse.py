@@ -12,6 +12,7 @@ from seig_search.perception import camera as cam_mod
 from seig_search.perception.assembly import stack_on_base
 from seig_search.perception.background import analyse_background, denoise
 from seig_search.perception.cast_shadows import drawn_shadows, fit_key_light, light_vector, silhouettes
+from seig_search.perception.estimate_maps import EstimateMaps
 from seig_search.perception.hidden_objects import hidden_pieces, image_lab
 from seig_search.perception.joined import best_split
 from seig_search.perception.casters import release_casterless_shadows, release_stray_shadows
@@ -166,20 +167,22 @@ def analyse(srgb: np.ndarray, alpha: np.ndarray | None = None, pitch_deg: float 
         g_lin = np.median(srgb_to_linear(srgb[bg.ground_mask]), axis=0)
         ground_color = tuple(float(v) for v in np.clip(g_lin / max(irradiance, 1e-4), 0.0, 1.0))
     est = SceneEstimate(objects=objects, background=bg, camera=camera, light=light.estimate,
-                        ground_color=ground_color, notes=notes)  # type: ignore[arg-type]
+                        ground_color=ground_color, notes=notes, foreground=fg,
+                        cutout=use_alpha)  # type: ignore[arg-type]
+    maps = EstimateMaps(srgb, est)  # what both learned steps read, drawn once
     if DROP_SPURIOUS and not use_alpha:  # trained on opaque scenes with a ground; cut-outs have neither
-        drop = spurious_object(srgb, est)
+        drop = spurious_object(srgb, est, maps=maps)
         if drop is not None:
             est.objects = [o for i, o in enumerate(objects) if i != drop]
     if SPLIT_JOINED and not use_alpha and 0 < len(est.objects) < MAX_OBJECTS:
-        est.objects = _split_joined(srgb, est, fg, irradiance, ground_lin)
+        est.objects = _split_joined(srgb, est, fg, irradiance, ground_lin, maps)
     return est
 
 
-def _split_joined(srgb, est, fg, irradiance, ground_lin) -> list[ObjectEstimate]:
+def _split_joined(srgb, est, fg, irradiance, ground_lin, maps=None) -> list[ObjectEstimate]:
     """The estimate's objects with the region the split model trusts most cut in two (joined.py): the piece
     fitted as a new object, the object re-fitted to the rest; unchanged when either part cannot stand."""
-    cand = best_split(srgb, est)
+    cand = best_split(srgb, est, maps=maps)
     if cand is None:
         return est.objects
     h, w = fg.shape

@@ -2,7 +2,8 @@
 
 Order: the best estimate; then, interleaved, each object's next-best shapes (most ambiguous object first, each
 alternative with its own fitted size and placement) and, when the camera pitch came from the prior rather than
-the horizon, the scene re-fitted under a steeper and a shallower camera; random shape swaps fill the rest.
+the horizon, the same objects re-fitted under a steeper and a shallower camera (reframe.py: the count stays the
+base estimate's); random shape swaps fill the rest.
 """
 
 from __future__ import annotations
@@ -10,6 +11,7 @@ from __future__ import annotations
 import numpy as np
 
 from seig_search.perception.analyse import analyse
+from seig_search.perception.reframe import reframe
 from seig_search.perception.spec import to_spec
 from seig_search.program.spec import SceneSpec
 from seig_search.proposers.base import TargetImage
@@ -48,7 +50,9 @@ def initial_specs(target: TargetImage, n: int, seed: int) -> list[SceneSpec]:
             _, i, shape = shape_alts.pop(0)
             add_shapes(i, shape)
         if camera_alts and len(specs) < n:
-            specs.append(to_spec(analyse(srgb, alpha, pitch_deg=camera_alts.pop(0))))
+            alt = reframe(srgb, est, camera_alts.pop(0))
+            if alt is not None:
+                specs.append(to_spec(alt))
     rng = np.random.default_rng(seed)
     tries = 0
     while len(specs) < n and est.objects and tries < 20 * n:  # random shape swaps when the ranking runs out

@@ -31,12 +31,9 @@ from skimage.color import rgb2lab
 from skimage.morphology import convex_hull_image
 from skimage.segmentation import watershed
 
-from seig_search.perception import camera as cam_mod
-from seig_search.perception.cast_shadows import shadow_footprints, silhouettes
-from seig_search.perception.colorspace import srgb_to_linear
+from seig_search.perception.estimate_maps import EstimateMaps, maps_for
 from seig_search.perception.forest import forest_probability
 from seig_search.perception.model_file import read_model
-from seig_search.perception.segment import colour_gradient
 from seig_search.perception.shadow_objects import spread
 from seig_search.perception.types import SceneEstimate
 
@@ -220,10 +217,12 @@ def _columns_overlap(piece: np.ndarray, rest: np.ndarray) -> float:
     return float((cp & cr).sum()) / max(float(cp.sum()), 1.0)
 
 
-def candidate_features(srgb: np.ndarray, est: SceneEstimate) -> tuple[list[Candidate], np.ndarray]:
+def candidate_features(srgb: np.ndarray, est: SceneEstimate,
+                       maps: EstimateMaps | None = None) -> tuple[list[Candidate], np.ndarray]:
     """The candidate splits of ``est`` (an estimate of the sRGB image ``srgb``) and one row of
-    :data:`FEATURES` each."""
-    srgb = np.clip(np.asarray(srgb, np.float32), 0.0, 1.0)
+    :data:`FEATURES` each; ``maps``: the image's maps under ``est`` when already at hand."""
+    maps = maps_for(srgb, est, maps)
+    srgb = maps.srgb
     h, w, _ = srgb.shape
     objects = est.objects
     if not objects:
@@ -234,13 +233,10 @@ def candidate_features(srgb: np.ndarray, est: SceneEstimate) -> tuple[list[Candi
     shadow = bg.shadow_mask if bg.shadow_mask is not None else empty
     lit = ground & ~shadow
     lab = rgb2lab(ndi.median_filter(srgb, size=(3, 3, 1)))
-    lin = srgb_to_linear(srgb)
-    lum = lin.sum(axis=2)
+    lum, grad = maps.lum, maps.grad
     ground_lum = float(np.median(lum[lit])) if lit.any() else float(np.median(lum))
-    grad = colour_gradient(srgb)
-    cam = cam_mod.pinhole(est.camera, w, h)
-    sils = [silhouettes(cam, [o], (h, w)) for o in objects]
-    drawn = np.any(shadow_footprints(cam, objects, np.asarray(est.light.direction, float), (h, w)), axis=0)
+    sils = maps.silhouettes(objects)
+    drawn = np.any(maps.footprints(objects), axis=0)
     ground_lab = np.median(lab[lit], axis=0) if lit.any() else np.median(lab.reshape(-1, 3), axis=0)
     unexplained = shadow & ~drawn & ~np.any(sils, axis=0)
     cands = candidates(est, lab, sils)
@@ -310,10 +306,11 @@ def split_probability(features: np.ndarray, model: dict) -> np.ndarray:
     return forest_probability(features, model["trees"])
 
 
-def best_split(srgb: np.ndarray, est: SceneEstimate, model: dict | None = None) -> Candidate | None:
+def best_split(srgb: np.ndarray, est: SceneEstimate, model: dict | None = None,
+               maps: EstimateMaps | None = None) -> Candidate | None:
     """The candidate split the model trusts most, above its threshold; None when there is none."""
     model = model or load_model()
-    cands, X = candidate_features(srgb, est)
+    cands, X = candidate_features(srgb, est, maps)
     if not cands:
         return None
     p = split_probability(X, model)

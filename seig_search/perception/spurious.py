@@ -24,11 +24,9 @@ import numpy as np
 from scipy import ndimage as ndi
 from skimage.color import rgb2lab
 
-from seig_search.perception import camera as cam_mod
-from seig_search.perception.cast_shadows import shadow_footprints, silhouettes
-from seig_search.perception.colorspace import chromaticity, srgb_to_linear
+from seig_search.perception.colorspace import chromaticity
+from seig_search.perception.estimate_maps import EstimateMaps, maps_for
 from seig_search.perception.model_file import read_model
-from seig_search.perception.segment import colour_gradient
 from seig_search.perception.shadow_objects import spread
 from seig_search.perception.types import SceneEstimate
 
@@ -55,9 +53,11 @@ FEATURES: dict[str, str] = {
 }
 
 
-def region_features(srgb: np.ndarray, est: SceneEstimate) -> np.ndarray:
-    """One row of :data:`FEATURES` per object of ``est`` (an estimate of the sRGB image ``srgb``)."""
-    srgb = np.clip(np.asarray(srgb, np.float32), 0.0, 1.0)
+def region_features(srgb: np.ndarray, est: SceneEstimate, maps: EstimateMaps | None = None) -> np.ndarray:
+    """One row of :data:`FEATURES` per object of ``est`` (an estimate of the sRGB image ``srgb``); ``maps``:
+    the image's maps under ``est`` when already at hand."""
+    maps = maps_for(srgb, est, maps)
+    srgb = maps.srgb
     h, w, _ = srgb.shape
     objects = est.objects
     n = len(objects)
@@ -67,15 +67,12 @@ def region_features(srgb: np.ndarray, est: SceneEstimate) -> np.ndarray:
     empty = np.zeros((h, w), bool)
     ground = bg.ground_mask if bg.ground_mask is not None else empty
     shadow = bg.shadow_mask if bg.shadow_mask is not None else empty
-    lin = srgb_to_linear(srgb)
-    lum = lin.sum(axis=2)
+    lin, lum, grad = maps.lin, maps.lum, maps.grad
     chroma = np.hypot(*np.moveaxis(rgb2lab(srgb)[..., 1:], -1, 0))
-    grad = colour_gradient(srgb)
     lit = ground & ~shadow
     ground_chroma = chromaticity(np.median(lin[lit], axis=0) if lit.any() else np.full(3, 0.1))
-    cam = cam_mod.pinhole(est.camera, w, h)
-    drawn = shadow_footprints(cam, objects, np.asarray(est.light.direction, float), (h, w))
-    sils = [silhouettes(cam, [o], (h, w)) for o in objects]
+    drawn = maps.footprints(objects)
+    sils = maps.silhouettes(objects)
     label = np.zeros((h, w), int)
     for k, o in enumerate(objects):
         label[o.region.mask] = k + 1
@@ -125,11 +122,12 @@ def spurious_probability(features: np.ndarray, model: dict) -> np.ndarray:
     return 1.0 / (1.0 + np.exp(-(z @ np.asarray(model["coef"]) + float(model["intercept"]))))
 
 
-def spurious_object(srgb: np.ndarray, est: SceneEstimate, model: dict | None = None) -> int | None:
+def spurious_object(srgb: np.ndarray, est: SceneEstimate, model: dict | None = None,
+                    maps: EstimateMaps | None = None) -> int | None:
     """Index of the object of ``est`` to drop as spurious, or None. Never the last object."""
     if len(est.objects) < 2:
         return None
     model = model or load_model()
-    p = spurious_probability(region_features(srgb, est), model)
+    p = spurious_probability(region_features(srgb, est, maps), model)
     i = int(np.argmax(p))
     return i if p[i] > float(model["threshold"]) else None

@@ -105,3 +105,5 @@ class SceneEstimate:
     ground_color: tuple[float, float, float] | None  # linear albedo
     ground_roughness: float = 0.8
     notes: list[str] = field(default_factory=list)
+    foreground: np.ndarray | None = None  # HxW bool, the object pixels the estimate ended with
+    cutout: bool = False  # read from an RGBA cut-out (no ground; parts of one object)
