@@ -33,7 +33,9 @@ HERE = Path(__file__).resolve().parent
 if str(HERE) not in sys.path:
     sys.path.insert(0, str(HERE))
 
-from train_spurious_filter import _bench, scene_arguments, scene_data, spurious_labels  # noqa: E402
+from train_spurious_filter import (_bench, extra_trees, forest_options, scene_arguments, scene_data,  # noqa: E402
+                                   spurious_labels)
+from train_spurious_filter import cross_validated as grouped_cv  # noqa: E402
 
 THRESHOLDS = (0.25, 0.3, 0.35, 0.4, 0.45, 0.5, 0.6)
 
@@ -105,21 +107,12 @@ def collect(suite: str, seeds: list[int], size: tuple[int, int], samples: int, c
 
 
 def _model(trees: int, depth: int | None, leaf: int):
-    from sklearn.ensemble import ExtraTreesClassifier
-
-    return ExtraTreesClassifier(n_estimators=trees, max_depth=depth, min_samples_leaf=leaf, random_state=0,
-                                n_jobs=2)
+    return extra_trees(trees, depth, leaf)
 
 
 def cross_validated(data: dict, trees: int, depth: int | None, leaf: int, folds: int = 5) -> np.ndarray:
     """Out-of-fold probabilities, folds grouped by scene."""
-    from sklearn.model_selection import GroupKFold
-
-    p = np.zeros(len(data["y"]))
-    for train, test in GroupKFold(folds).split(data["X"], data["y"], data["scene_of"]):
-        p[test] = _model(trees, depth, leaf).fit(data["X"][train], data["y"][train]).predict_proba(
-            data["X"][test])[:, 1]
-    return p
+    return grouped_cv(data, lambda: _model(trees, depth, leaf), folds)
 
 
 def fit(data: dict, trees: int, depth: int | None, leaf: int, threshold: float, provenance: dict) -> dict:
@@ -136,9 +129,7 @@ def fit(data: dict, trees: int, depth: int | None, leaf: int, threshold: float, 
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     scene_arguments(ap)
-    ap.add_argument("--trees", type=int, default=100)
-    ap.add_argument("--depth", type=int, default=10, help="largest tree depth")
-    ap.add_argument("--leaf", type=int, default=3, help="fewest training candidates per leaf")
+    forest_options(ap, depth=10, leaf=3)
     ap.add_argument("--threshold", type=float, default=0.3)
     args = ap.parse_args()
     data = scene_data(args, collect)

@@ -7,7 +7,8 @@ at least 20 % of itself or of the partner (10 pixels at least), spurious otherwi
 wrong test here: an object fused with its own cast shadow is mostly ground, yet it is the only region of a real
 object, and dropping it loses that object.)
 
-An L1-regularised logistic regression (scikit-learn) is fitted to the standardised cues. Five-fold
+An L1-regularised logistic regression (scikit-learn) is fitted to the standardised cues, or with
+``--model trees`` a forest of extremely randomised trees, exported as arrays (``forest.py``). Five-fold
 cross-validation grouped by scene reports, per threshold, how many scenes' counts the filter would make right
 and wrong; ``--threshold`` picks the one written to the model file with the weights and the scenes used.
 
@@ -104,7 +105,8 @@ def collect(suite: str, seeds: list[int], size: tuple[int, int], samples: int, c
             "n_true": np.array([s["n_true"] for s in per_scene]), "n_found": np.array([s["n_found"] for s in per_scene])}
 
 
-def _model(C: float):
+def logistic(C: float):
+    """An L1-regularised logistic regression on standardised cues."""
     from sklearn.linear_model import LogisticRegression
     from sklearn.pipeline import make_pipeline
     from sklearn.preprocessing import StandardScaler
@@ -113,25 +115,50 @@ def _model(C: float):
                                                               max_iter=5000, random_state=0))
 
 
-def cross_validated(data: dict, C: float, folds: int = 5) -> np.ndarray:
-    """Out-of-fold probabilities, folds grouped by scene."""
+def extra_trees(trees: int, depth: int | None, leaf: int):
+    """A seeded forest of extremely randomised trees (exported with ``forest.export_forest``)."""
+    from sklearn.ensemble import ExtraTreesClassifier
+
+    return ExtraTreesClassifier(n_estimators=trees, max_depth=depth, min_samples_leaf=leaf, random_state=0,
+                                n_jobs=2)
+
+
+def cross_validated(data: dict, make, folds: int = 5) -> np.ndarray:
+    """Out-of-fold probabilities of the classifiers ``make()`` returns, folds grouped by scene."""
     from sklearn.model_selection import GroupKFold
 
     p = np.zeros(len(data["y"]))
     for train, test in GroupKFold(folds).split(data["X"], data["y"], data["scene_of"]):
-        p[test] = _model(C).fit(data["X"][train], data["y"][train]).predict_proba(data["X"][test])[:, 1]
+        p[test] = make().fit(data["X"][train], data["y"][train]).predict_proba(data["X"][test])[:, 1]
     return p
 
 
-def fit(data: dict, C: float, threshold: float, provenance: dict) -> dict:
-    """The model file's content: standardisation, weights, threshold and where they came from."""
+def forest_options(ap: argparse.ArgumentParser, depth: int, leaf: int) -> None:
+    ap.add_argument("--trees", type=int, default=100)
+    ap.add_argument("--depth", type=int, default=depth, help="largest tree depth")
+    ap.add_argument("--leaf", type=int, default=leaf, help="fewest training rows per leaf")
+
+
+def _make(args: argparse.Namespace):
+    if args.model == "logistic":
+        return lambda: logistic(args.C)
+    return lambda: extra_trees(args.trees, args.depth, args.leaf)
+
+
+def fit(data: dict, args: argparse.Namespace, provenance: dict) -> dict:
+    """The model file's content: the logistic model's standardisation and weights or the forest's trees, the
+    threshold and where they came from."""
+    from seig_search.perception.forest import export_forest
     from seig_search.perception.spurious import FEATURES
 
-    pipe = _model(C).fit(data["X"], data["y"])
-    scaler, logreg = pipe[0], pipe[-1]
-    return {"features": list(FEATURES), "mean": scaler.mean_.tolist(), "scale": scaler.scale_.tolist(),
-            "coef": logreg.coef_[0].tolist(), "intercept": float(logreg.intercept_[0]), "threshold": threshold,
-            "trained_on": provenance}
+    model = _make(args)().fit(data["X"], data["y"])
+    head = {"features": list(FEATURES), "threshold": args.threshold, "trained_on": provenance}
+    if args.model == "logistic":
+        scaler, logreg = model[0], model[-1]
+        return {**head, "mean": scaler.mean_.tolist(), "scale": scaler.scale_.tolist(),
+                "coef": logreg.coef_[0].tolist(), "intercept": float(logreg.intercept_[0])}
+    return {**head, "importance": dict(zip(FEATURES, np.round(model.feature_importances_, 4).tolist())),
+            "trees": export_forest(model)}
 
 
 def parse_ranges(ranges: list[str]) -> list[int]:
@@ -171,7 +198,10 @@ def scene_data(args: argparse.Namespace, collect_fn) -> dict:
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     scene_arguments(ap)
+    ap.add_argument("--model", choices=("logistic", "trees"), default="logistic",
+                    help="a logistic regression (--C) or extremely randomised trees (--trees --depth --leaf)")
     ap.add_argument("--C", type=float, default=0.1, help="inverse L1 strength")
+    forest_options(ap, depth=12, leaf=2)
     ap.add_argument("--threshold", type=float, default=0.5)
     args = ap.parse_args()
     data = scene_data(args, collect)
@@ -189,23 +219,31 @@ def main() -> None:
         print(f"{args.evaluate} (threshold {t}): {right} scenes made right, {wrong} made wrong; count exact "
               f"{exact:.3f} -> {exact + (right - wrong) / n_scenes:.3f}")
         return
-    p = cross_validated(data, args.C)
+    p = cross_validated(data, _make(args))
     from sklearn.metrics import roc_auc_score
 
-    print(f"cross-validated (5 folds by scene), C={args.C}: area under the ROC curve "
+    what = f"C={args.C}" if args.model == "logistic" else f"{args.trees} trees, depth {args.depth}, leaf {args.leaf}"
+    print(f"cross-validated (5 folds by scene), {what}: area under the ROC curve "
           f"{roc_auc_score(data['y'], p):.3f}")
     print("| threshold | scenes made right | scenes made wrong | count exact |\n|---|---|---|---|")
     for t in THRESHOLDS:
         right, wrong = scene_effect(data["n_true"], data["n_found"], data["scene_of"], p, t)
         print(f"| {t} | {right} | {wrong} | {exact + (right - wrong) / n_scenes:.3f} |")
     if args.out:
-        model = fit(data, args.C, args.threshold, {
+        settings = ({"C": args.C} if args.model == "logistic" else
+                    {"trees": args.trees, "depth": args.depth, "leaf": args.leaf})
+        model = fit(data, args, {
             "suite": args.suite, "seeds": args.ranges, "size": args.size, "samples": args.samples,
-            "C": args.C, "found_objects": len(data["y"]), "spurious": int(data["y"].sum()),
+            "model": args.model, **settings, "found_objects": len(data["y"]), "spurious": int(data["y"].sum()),
             "date": datetime.date.today().isoformat()})
-        args.out.write_text(json.dumps(model, indent=1) + "\n")
-        weights = sorted(zip(model["coef"], model["features"]), key=lambda t: -abs(t[0]))
-        print(f"wrote {args.out}; weights: " + ", ".join(f"{f} {c:+.2f}" for c, f in weights if c))
+        if args.model == "logistic":
+            args.out.write_text(json.dumps(model, indent=1) + "\n")
+            weights = sorted(zip(model["coef"], model["features"]), key=lambda t: -abs(t[0]))
+            print(f"wrote {args.out}; weights: " + ", ".join(f"{f} {c:+.2f}" for c, f in weights if c))
+        else:
+            args.out.write_text(json.dumps(model, separators=(",", ":")) + "\n")
+            top = sorted(model["importance"].items(), key=lambda t: -t[1])[:8]
+            print(f"wrote {args.out}; most used cues: " + ", ".join(f"{f} {v:.3f}" for f, v in top))
 
 
 if __name__ == "__main__":

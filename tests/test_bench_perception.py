@@ -2,15 +2,10 @@
 
 from __future__ import annotations
 
-import importlib.util
-from pathlib import Path
-
 import numpy as np
+from bench_scripts import load
 
-_PATH = Path(__file__).resolve().parents[1] / "benchmarks" / "bench_perception.py"
-_spec = importlib.util.spec_from_file_location("bench_perception", _PATH)
-bench = importlib.util.module_from_spec(_spec)
-_spec.loader.exec_module(bench)
+bench = load("bench_perception")
 
 
 def test_analysis_image_is_the_pipelines_resize():

@@ -2,17 +2,10 @@
 
 from __future__ import annotations
 
-import importlib.util
-import sys
-from pathlib import Path
-
 import numpy as np
+from bench_scripts import load
 
-_PATH = Path(__file__).resolve().parents[1] / "benchmarks" / "perception_census.py"
-_spec = importlib.util.spec_from_file_location("perception_census", _PATH)
-census = importlib.util.module_from_spec(_spec)
-sys.modules[_spec.name] = census  # its dataclass looks its module up there
-_spec.loader.exec_module(census)
+census = load("perception_census")
 
 GROUND = 1
 

@@ -4,47 +4,22 @@ with known answers."""
 from __future__ import annotations
 
 import importlib
-import importlib.util
 import json
-import sys
-from pathlib import Path
 
 import numpy as np
 import pytest
+from bench_scripts import load
+from drawn_estimates import GROUND, SIZE, estimate, placed_object, region_of, shade_right_half
 
 from seig_search.perception import camera as cam_mod
-from seig_search.perception.cast_shadows import light_vector, silhouettes
 from seig_search.perception.joined import (FEATURES, MODEL_PATH, best_split, candidate_features, load_model,
                                            split_probability)
-from seig_search.perception.types import (Appearance, Background, LightEstimate, ObjectEstimate, Region,
-                                          SceneEstimate, ShapeGuess)
+from seig_search.perception.types import ObjectEstimate, SceneEstimate
 
-_PATH = Path(__file__).resolve().parents[1] / "benchmarks" / "train_split_gate.py"
-_spec = importlib.util.spec_from_file_location("train_split_gate", _PATH)
-train = importlib.util.module_from_spec(_spec)
-sys.modules[_spec.name] = train
-_spec.loader.exec_module(train)
+train = load("train_split_gate")
 
-SIZE = 128
-CAMERA = cam_mod.camera_estimate(30.0, 5.0, 45.0, "prior", SIZE, SIZE)
-CAM = cam_mod.pinhole(CAMERA, SIZE, SIZE)
-LIGHT = light_vector(200.0, 45.0)
-GROUND = 0.6
-
-
-def _region(mask: np.ndarray) -> Region:
-    rows, cols = np.nonzero(mask)
-    return Region(mask=mask, bbox=(rows.min(), cols.min(), rows.max() + 1, cols.max() + 1), area=int(mask.sum()),
-                  centroid=(float(rows.mean()), float(cols.mean())))
-
-
-def _object(x: float, y: float, size: float, shape: str = "cube") -> ObjectEstimate:
-    o = ObjectEstimate(region=Region(mask=np.zeros((SIZE, SIZE), bool), bbox=(0, 0, 1, 1), area=1,
-                                     centroid=(0.0, 0.0)),
-                       shapes=[ShapeGuess(shape, 1.0)], appearance=Appearance((0.5, 0.5, 0.5), 0.8, 0.0),
-                       dims=(size, size, size), location=(x, y, size / 2), rotation_deg=(0.0, 0.0, 0.0))
-    o.region = _region(silhouettes(CAM, [o], (SIZE, SIZE)))
-    return o
+_object = placed_object
+_region = region_of
 
 
 def _scene(objects: list[ObjectEstimate], colours: list, shaded: bool = True):
@@ -54,16 +29,9 @@ def _scene(objects: list[ObjectEstimate], colours: list, shaded: bool = True):
     for o, c in zip(objects, colours):
         srgb[o.region.mask] = c
         if shaded:
-            cols = np.nonzero(o.region.mask.any(axis=0))[0]
-            side = o.region.mask.copy()
-            side[:, :int(cols.mean())] = False
-            srgb[side] = np.asarray(c) * 0.6
+            shade_right_half(srgb, o.region.mask, c, 0.6)
     covered = np.any([o.region.mask for o in objects], axis=0)
-    bg = Background(world_srgb=(0.05, 0.05, 0.05), ground_srgb=(GROUND,) * 3, horizon_row=None,
-                    ground_mask=~covered, shadow_mask=np.zeros_like(covered), shadow_ratio=0.3)
-    light = LightEstimate(direction=tuple(LIGHT), energy=3.0, color=(1, 1, 1), world_color=(0.1, 0.1, 0.1),
-                          world_strength=1.0, source="shadows")
-    return srgb, SceneEstimate(objects=objects, background=bg, camera=CAMERA, light=light, ground_color=(0.3,) * 3)
+    return srgb, estimate(objects, covered, np.zeros_like(covered))
 
 
 def _joined(front: ObjectEstimate, back: ObjectEstimate) -> ObjectEstimate:

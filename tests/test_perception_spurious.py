@@ -2,46 +2,24 @@
 
 from __future__ import annotations
 
-import importlib.util
+import argparse
 import json
-import sys
-from pathlib import Path
 
 import numpy as np
 import pytest
+from bench_scripts import load
+from drawn_estimates import CAM, GROUND, LIGHT, SIZE, estimate, placed_object, region_of, shade_right_half
 from scipy import ndimage as ndi
 
-from seig_search.perception import camera as cam_mod
-from seig_search.perception.cast_shadows import light_vector, shadow_footprints, silhouettes
+from seig_search.perception.cast_shadows import shadow_footprints
 from seig_search.perception.spurious import (FEATURES, MODEL_PATH, load_model, region_features, spurious_object,
                                              spurious_probability)
-from seig_search.perception.types import (Appearance, Background, LightEstimate, ObjectEstimate, Region,
-                                          SceneEstimate, ShapeGuess)
+from seig_search.perception.types import ObjectEstimate
 
-_PATH = Path(__file__).resolve().parents[1] / "benchmarks" / "train_spurious_filter.py"
-_spec = importlib.util.spec_from_file_location("train_spurious_filter", _PATH)
-train = importlib.util.module_from_spec(_spec)
-sys.modules[_spec.name] = train
-_spec.loader.exec_module(train)
+train = load("train_spurious_filter")
 
-SIZE = 128
-CAMERA = cam_mod.camera_estimate(30.0, 5.0, 45.0, "prior", SIZE, SIZE)
-CAM = cam_mod.pinhole(CAMERA, SIZE, SIZE)
-LIGHT = light_vector(200.0, 45.0)  # shadows fall towards +x
-GROUND = 0.6
 SHADE = 0.25
-
-
-def _object(x: float, y: float, size: float, shape: str = "cube") -> ObjectEstimate:
-    o = ObjectEstimate(region=Region(mask=np.zeros((SIZE, SIZE), bool), bbox=(0, 0, 1, 1), area=1,
-                                     centroid=(0.0, 0.0)),
-                       shapes=[ShapeGuess(shape, 1.0)], appearance=Appearance((0.5, 0.5, 0.5), 0.8, 0.0),
-                       dims=(size, size, size), location=(x, y, size / 2), rotation_deg=(0.0, 0.0, 0.0))
-    mask = silhouettes(CAM, [o], (SIZE, SIZE))
-    rows, cols = np.nonzero(mask)
-    o.region = Region(mask=mask, bbox=(rows.min(), cols.min(), rows.max() + 1, cols.max() + 1),
-                      area=int(mask.sum()), centroid=(float(rows.mean()), float(cols.mean())))
-    return o
+_object = placed_object
 
 
 def _estimate(objects: list[ObjectEstimate], colours: list, shadow_of: list[int]):
@@ -56,15 +34,8 @@ def _estimate(objects: list[ObjectEstimate], colours: list, shadow_of: list[int]
     for o, c in zip(objects, colours):
         srgb[o.region.mask] = c
         if c != SHADE:  # a lit and a shaded face
-            cols = np.nonzero(o.region.mask.any(axis=0))[0]
-            side = o.region.mask.copy()
-            side[:, :int(cols.mean())] = False
-            srgb[side] = np.asarray(c) * 0.55
-    bg = Background(world_srgb=(0.05, 0.05, 0.05), ground_srgb=(GROUND,) * 3, horizon_row=None,
-                    ground_mask=~covered, shadow_mask=shadow, shadow_ratio=0.3)
-    light = LightEstimate(direction=tuple(LIGHT), energy=3.0, color=(1, 1, 1), world_color=(0.1, 0.1, 0.1),
-                          world_strength=1.0, source="shadows")
-    return srgb, SceneEstimate(objects=objects, background=bg, camera=CAMERA, light=light, ground_color=(0.3,) * 3)
+            shade_right_half(srgb, o.region.mask, c, 0.55)
+    return srgb, estimate(objects, covered, shadow)
 
 
 def _box_and_patch():
@@ -74,9 +45,7 @@ def _box_and_patch():
     box, patch = _object(-1.2, 0.0, 1.2), _object(0.2, 0.1, 0.4)
     shade = shadow_footprints(CAM, [box], LIGHT, (SIZE, SIZE))[0] & ~box.region.mask
     piece = ndi.binary_dilation(patch.region.mask, iterations=4) & ndi.binary_erosion(shade, iterations=2)
-    rows, cols = np.nonzero(piece)
-    patch.region = Region(mask=piece, bbox=(rows.min(), cols.min(), rows.max() + 1, cols.max() + 1),
-                          area=int(piece.sum()), centroid=(float(rows.mean()), float(cols.mean())))
+    patch.region = region_of(piece)
     far = [_object(1.0, 2.5, 0.8), _object(-0.3, -2.2, 0.8)]
     return _estimate([box, patch, *far], [(0.1, 0.2, 0.8), SHADE, (0.8, 0.15, 0.1), (0.8, 0.75, 0.1)],
                      shadow_of=[0, 2, 3])
@@ -161,9 +130,16 @@ def test_the_written_model_applies_as_scikit_learn_predicts():
     X = rng.normal(size=(n, len(FEATURES))) * rng.uniform(0.1, 10.0, len(FEATURES))
     y = (X[:, 0] / X[:, 0].std() - X[:, 2] / X[:, 2].std() + rng.normal(0, 0.5, n) > 1.0).astype(int)
     data = {"X": X, "y": y, "scene_of": np.arange(n) // 4}
-    model = train.fit(data, C=1.0, threshold=0.5, provenance={"seeds": ["drawn"]})
-    pipe = train._model(1.0).fit(X, y)
+    args = argparse.Namespace(model="logistic", C=1.0, threshold=0.5)
+    model = train.fit(data, args, provenance={"seeds": ["drawn"]})
+    pipe = train.logistic(1.0).fit(X, y)
     np.testing.assert_allclose(spurious_probability(X, model), pipe.predict_proba(X)[:, 1], atol=1e-9)
     assert model["coef"][0] > 0 > model["coef"][2]  # the L1 fit finds the two cues that carry the label
-    p = train.cross_validated(data, C=1.0)
+    p = train.cross_validated(data, lambda: train.logistic(1.0))
     assert ((p > 0.5) == y).mean() > 0.85
+    # --model trees: the file holds the forest, applied with numpy as scikit-learn applies it
+    trees = train.fit(data, argparse.Namespace(model="trees", trees=30, depth=6, leaf=2, threshold=0.5),
+                      provenance={"seeds": ["drawn"]})
+    assert "coef" not in trees and len(trees["trees"]) == 30
+    forest = train.extra_trees(30, 6, 2).fit(X, y)
+    np.testing.assert_allclose(spurious_probability(X, trees), forest.predict_proba(X)[:, 1], atol=1e-4)  # shares kept to 4 digits

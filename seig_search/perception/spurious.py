@@ -26,6 +26,7 @@ from skimage.color import rgb2lab
 
 from seig_search.perception.colorspace import chromaticity
 from seig_search.perception.estimate_maps import EstimateMaps, maps_for
+from seig_search.perception.forest import forest_probability
 from seig_search.perception.model_file import read_model
 from seig_search.perception.shadow_objects import spread
 from seig_search.perception.types import SceneEstimate
@@ -117,7 +118,10 @@ def load_model(path: Path = MODEL_PATH) -> dict:
 
 
 def spurious_probability(features: np.ndarray, model: dict) -> np.ndarray:
-    """The model's probability that each row's object is spurious."""
+    """The model's probability that each row's object is spurious: a forest's trees where the model file
+    holds them (forest.py), else its logistic weights."""
+    if "trees" in model:
+        return forest_probability(features, model["trees"])
     z = (features - np.asarray(model["mean"])) / np.asarray(model["scale"])
     return 1.0 / (1.0 + np.exp(-(z @ np.asarray(model["coef"]) + float(model["intercept"]))))
 
