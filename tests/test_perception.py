@@ -264,10 +264,13 @@ def test_camera_alternative_keeps_the_objects(rendered):
         assert abs(o.location[2] - o.dims[2] / 2) < 0.05 * o.dims[2]
 
 
-def test_camera_hypotheses_keep_the_count(rendered):
+def test_camera_hypotheses_keep_the_count_and_shapes(rendered):
     _, res, est = rendered["three"]
     assert est.camera.source != "horizon"  # the pitch came from cues, so steeper and shallower cameras are tried
     specs = initial_specs(TargetImage(srgb=res.srgb()), n=8, seed=0)
     cameras = {s.camera.location for s in specs}
     assert len(cameras) == 3
     assert all(len(s.objects) == len(est.objects) for s in specs)
+    moved = [s for s in specs if s.camera.location != specs[0].camera.location]
+    first = [o.shape for o in specs[0].objects]
+    assert len(moved) == 2 and all([o.shape for o in s.objects] == first for s in moved)  # one factor at a time

@@ -2,8 +2,8 @@
 
 Order: the best estimate; then, interleaved, each object's next-best shapes (most ambiguous object first, each
 alternative with its own fitted size and placement) and, when the camera pitch came from the prior rather than
-the horizon, the same objects re-fitted under a steeper and a shallower camera (reframe.py: the count stays the
-base estimate's); random shape swaps fill the rest.
+the horizon, the same objects re-fitted under a steeper and a shallower camera (reframe.py: the count and the
+shapes stay the base estimate's, so that each hypothesis changes one factor); random shape swaps fill the rest.
 """
 
 from __future__ import annotations
@@ -51,8 +51,8 @@ def initial_specs(target: TargetImage, n: int, seed: int) -> list[SceneSpec]:
             add_shapes(i, shape)
         if camera_alts and len(specs) < n:
             alt = reframe(srgb, est, camera_alts.pop(0))
-            if alt is not None:
-                specs.append(to_spec(alt))
+            if alt is not None:  # one factor at a time: the first estimate's shapes, fitted under this camera
+                specs.append(to_spec(alt, base))
     rng = np.random.default_rng(seed)
     tries = 0
     while len(specs) < n and est.objects and tries < 20 * n:  # random shape swaps when the ranking runs out
