@@ -94,6 +94,9 @@ class SearchSettings(_Strict):
     # working size: its thresholds were set at 128 px (docs/perception.md)
     perception_size: int = Field(128, ge=16, le=MAX_SIZE)
     initial: int = Field(4, ge=1, le=64)  # first hypotheses rendered before the stages
+    # the final pick replaces the first program only when it scores this much more under the final setting:
+    # among a handful of finalists, the best of small gains is mostly the luckiest render (docs/search.md)
+    first_guess_margin: float = Field(0.0, ge=0.0, le=1.0)
     workers: int = Field(2, ge=1, le=512)
     budget_renders: int | None = Field(None, ge=1)
     budget_seconds: float | None = Field(None, gt=0)

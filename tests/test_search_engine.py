@@ -107,6 +107,16 @@ def test_search_improves_and_never_renders_a_program_twice(tmp_path):
         assert (tmp_path / "search" / "programs" / f"{record.hash}.py").exists()
 
 
+def test_the_first_program_stays_unless_the_search_beats_it_by_the_margin(tmp_path):
+    searched, _ = _run(tmp_path / "a", _config())
+    gain = searched.best.score - searched.first.score
+    assert gain > 0.05
+    kept, _ = _run(tmp_path / "b", _config(first_guess_margin=round(gain + 0.01, 3)))
+    assert kept.best.hash == kept.first.hash and kept.best.score == searched.first.score
+    beaten, _ = _run(tmp_path / "c", _config(first_guess_margin=round(gain - 0.01, 3)))
+    assert beaten.best.program == searched.best.program
+
+
 def test_same_seed_same_program_and_other_seed_differs(tmp_path):
     a, _ = _run(tmp_path / "a", _config(seed=3))
     b, _ = _run(tmp_path / "b", _config(seed=3))

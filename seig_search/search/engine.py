@@ -221,5 +221,8 @@ def run_search(
     if not ranked:
         raise SearchStateError("no finalist rendered under the final setting")
     first_final = next((c for c in picked if first_scored and c.hash == first_scored.hash), None)
-    return SearchResult(best=ranked[0], final_setting=final, stages=results, renders_used=evaluator.budget.used,
+    best = ranked[0]
+    if first_final is not None and best.score < first_final.score + config.search.first_guess_margin:
+        best = first_final  # the search's gain is within the margin: keep the first program
+    return SearchResult(best=best, final_setting=final, stages=results, renders_used=evaluator.budget.used,
                         final_renders=final_renders, history=history, first=first_final)
