@@ -79,11 +79,9 @@ def object_foreground(srgb: np.ndarray) -> np.ndarray:
     return _opaque_objects(np.clip(srgb.astype(np.float32), 0.0, 1.0))[2]
 
 
-def analyse(srgb: np.ndarray, alpha: np.ndarray | None = None, pitch_deg: float | None = None) -> SceneEstimate:
-    """Estimate a scene from one sRGB float image (HxWx3 in [0, 1]), optionally with its alpha.
-
-    ``pitch_deg`` overrides the estimated camera pitch (for alternative hypotheses).
-    """
+def analyse(srgb: np.ndarray, alpha: np.ndarray | None = None) -> SceneEstimate:
+    """Estimate a scene from one sRGB float image (HxWx3 in [0, 1]), optionally with its alpha (the camera
+    hypotheses re-place the result under other pitches: reframe.py)."""
     check_image(srgb)
     srgb = np.clip(srgb.astype(np.float32), 0.0, 1.0)
     h, w, _ = srgb.shape
@@ -108,10 +106,8 @@ def analyse(srgb: np.ndarray, alpha: np.ndarray | None = None, pitch_deg: float 
         notes.append("no foreground object found; the program has ground, camera and light only")
     post = cam_mod.camera_posterior(bg, w, h, regions=regions, occluders=fg)
     camera = cam_mod.camera_from_posterior(post, cam_mod.PRIOR_LENS_MM, w, h)
-    if pitch_deg is None and regions:
+    if regions:
         camera = refine_pitch(srgb, fg, regions, camera, post, w, h)
-    if pitch_deg is not None:
-        camera = cam_mod.camera_estimate(float(pitch_deg), camera.height, camera.lens, "hypothesis", w, h)
     light = estimate_light(srgb, bg, regions, cam_mod.pinhole(camera, w, h))
     irradiance = light.irradiance
     ground_lin = None
