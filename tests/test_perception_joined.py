@@ -183,6 +183,7 @@ def test_on_a_render_the_split_finds_a_grey_object_joined_behind_a_grey_one(rend
     analyse_mod = importlib.import_module("seig_search.perception.analyse")  # the package exports the function
     spec, res = render_primitives(1027)
     n = len(spec.objects)
+    monkeypatch.setattr(analyse_mod, "REFINE_FOREGROUND", False)  # the hand-set foreground the split sees here
     monkeypatch.setattr(analyse_mod, "SPLIT_BY_OUTLINE", False)
     monkeypatch.setattr(analyse_mod, "SPLIT_JOINED", False)
     assert len(analyse_mod.analyse(res.srgb()).objects) == n - 1

@@ -127,6 +127,7 @@ def test_a_grey_object_behind_a_grey_one_is_split_off_by_the_outline(render_prim
     spec, res = render_primitives(1027)
     n = len(spec.objects)
     monkeypatch.setattr(analyse_mod, "SPLIT_JOINED", False)  # the learned split (joined.py) finds it too
+    monkeypatch.setattr(analyse_mod, "REFINE_FOREGROUND", False)  # ... and so does the per-pixel model
     monkeypatch.setattr(analyse_mod, "SPLIT_BY_OUTLINE", False)
     assert len(analyse_mod.analyse(res.srgb()).objects) == n - 1
     monkeypatch.setattr(analyse_mod, "SPLIT_BY_OUTLINE", True)
@@ -140,9 +141,11 @@ def test_a_grey_object_behind_a_grey_one_is_split_off_by_the_outline(render_prim
 def test_pieces_of_the_front_objects_own_colour_count_where_the_region_is_poorly_outlined(render_primitives,
                                                                                          monkeypatch):
     """Generated scene 3068: a small purple cylinder stands behind a large purple one; the colour gate alone
-    keeps them joined."""
+    keeps them joined (on the hand-set foreground: with the per-pixel model's the scene loses an object
+    elsewhere, see docs/perception.md)."""
     spec, res = render_primitives(3068)
     n = len(spec.objects)
+    monkeypatch.setattr(analyse_mod, "REFINE_FOREGROUND", False)
     monkeypatch.setattr(hidden_objects, "SAME_HUE_MIN_CORE_PX", 10**6)
     assert len(analyse_mod.analyse(res.srgb()).objects) < n
     monkeypatch.setattr(hidden_objects, "SAME_HUE_MIN_CORE_PX", 15)

@@ -148,6 +148,7 @@ def test_a_dark_face_found_in_the_shadows_joins_its_box_again(render_primitives,
     analyse_mod = importlib.import_module("seig_search.perception.analyse")  # the package exports the function
     spec, res = render_primitives(4040)
     ids = spec.pass_indices()
+    monkeypatch.setattr(analyse_mod, "REFINE_FOREGROUND", False)  # the model moves the face out of the shadows
     monkeypatch.setattr(analyse_mod, "JOIN_SHADOW_FINDS", False)
     apart = analyse_mod.analyse(res.srgb()).objects
     assert len(apart) == len(spec.objects) + 1

@@ -291,5 +291,7 @@ def test_a_grey_object_with_a_soft_lit_outline_is_counted(render_primitives, mon
     spec, res = render_primitives(2011)
     n = len(spec.objects)
     assert len(analyse_mod.analyse(res.srgb()).objects) == n
+    monkeypatch.setattr(analyse_mod, "REFINE_FOREGROUND", False)  # the rule on the hand-set foreground alone
+    assert len(analyse_mod.analyse(res.srgb()).objects) == n
     monkeypatch.setattr(segment, "SOFT_OBJECT_LEVELS", (0.1, 0.1))  # no soft region kept
     assert len(analyse_mod.analyse(res.srgb()).objects) == n - 1

@@ -139,6 +139,7 @@ def analyse_background(srgb: np.ndarray, ground_threshold: float = 7.0) -> Backg
         shadow_mask=shadow,
         world_mask=world,
         shadow_ratio=ratio,
+        ground_field=field,
     )
 
 

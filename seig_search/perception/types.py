@@ -74,6 +74,7 @@ class Background:
     shadow_mask: np.ndarray | None = None  # HxW bool, ground pixels in cast shadow
     world_mask: np.ndarray | None = None  # HxW bool, pixels showing the world (sky) beyond the ground
     shadow_ratio: float | None = None  # shadowed over lit ground brightness (ambient share of the light)
+    ground_field: np.ndarray | None = None  # HxWx3 CIELAB, the fitted lit ground colour at every pixel
 
 
 @dataclass
