@@ -272,6 +272,27 @@ def _at_shadow_level(r: float, level: float) -> bool:
     return -SHADOW_LEVEL_TOL <= lr <= SHADOW_LEVEL_TOL or level <= r <= KEY_SHADOW_MAX_RATIO
 
 
+EDGED_MIN_PX, EDGED_MIN_SHARE = 4, 0.03  # inner edge pixels that make a shadow blob hold more than shadow
+
+
+def edged_shadow_blobs(lightness: np.ndarray, shadow: np.ndarray) -> tuple[np.ndarray, int, np.ndarray]:
+    """The 8-connected blobs of ``shadow`` (labels, count) and, per blob, whether it has crisp edges inside
+    (Canny on the denoised image's L*, off the blob's own two-pixel rim): a cast shadow is one flat darkening,
+    an object in it shows face edges or its outline against the shadow."""
+    from skimage.feature import canny
+
+    edges = canny(lightness, sigma=1.0, low_threshold=3.0, high_threshold=6.0)
+    rim = ndi.binary_dilation(~shadow, iterations=2)  # the blob's own outline is no inner edge
+    inner = edges & shadow & ~rim
+    labels, n = ndi.label(shadow, structure=np.ones((3, 3)))
+    if n == 0:
+        return labels, 0, np.zeros(0, bool)
+    idx = np.arange(1, n + 1)
+    n_inner = ndi.sum(inner, labels, idx)
+    size = ndi.sum(shadow, labels, idx)
+    return labels, n, n_inner >= np.maximum(EDGED_MIN_PX, EDGED_MIN_SHARE * size)
+
+
 def _grey_objects_in_shadow(srgb, lab, field_lab, ground, shadow, ratio_peak):
     """Take grey objects back out of the shadow mask.
 
@@ -282,7 +303,6 @@ def _grey_objects_in_shadow(srgb, lab, field_lab, ground, shadow, ratio_peak):
     the others are objects.
     """
     from skimage.color import lab2rgb
-    from skimage.feature import canny
 
     if not shadow.any():
         return shadow, ratio_peak
@@ -290,16 +310,9 @@ def _grey_objects_in_shadow(srgb, lab, field_lab, ground, shadow, ratio_peak):
     g_lin = srgb_to_linear(np.clip(lab2rgb(field_lab), 0.0, 1.0)).sum(axis=2)
     ratio = lin / np.maximum(g_lin, 1e-4)
     lum = lab[..., 0]
-    edges = canny(lum, sigma=1.0, low_threshold=3.0, high_threshold=6.0)
-    rim = ndi.binary_dilation(~shadow, iterations=2)  # the blob's own outline is no inner edge
-    inner = edges & shadow & ~rim
-    labels, n = ndi.label(shadow, structure=np.ones((3, 3)))
+    labels, n, impure = edged_shadow_blobs(lum, shadow)
     if n == 0:
         return shadow, ratio_peak
-    idx = np.arange(1, n + 1)
-    n_inner = ndi.sum(inner, labels, idx)
-    size = ndi.sum(shadow, labels, idx)
-    impure = (n_inner >= np.maximum(4, 0.03 * size))
     clean = shadow & ~impure[labels - 1].astype(bool) & (labels > 0) if n else shadow
     grad = np.hypot(ndi.sobel(lum, 0), ndi.sobel(lum, 1)) / 8.0
     flat = grad < 4.0

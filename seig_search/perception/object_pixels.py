@@ -23,6 +23,7 @@ from pathlib import Path
 import numpy as np
 from scipy import ndimage as ndi
 
+from seig_search.perception.background import edged_shadow_blobs
 from seig_search.perception.colorspace import srgb_to_linear, to_lab
 from seig_search.perception.forest import forest_probability
 from seig_search.perception.model_file import read_model
@@ -64,7 +65,6 @@ FEATURES = {
 NOISE_FLOORS = {"chroma": 1.0, "ab_from_ground": 1.0, "ab_from_ground_mean_7": 1.0, "gradient": 1.0,
                 "gradient_max_5": 2.0, "lightness_std_5": 1.0}
 
-EDGED_MIN_PX, EDGED_MIN_SHARE = 4, 0.03  # inner edge pixels that make a shadow blob hold more than shadow
 SMOOTH_PX = 3  # probabilities are averaged over this window: single pixels do not flip
 DROP_BELOW = 0.5  # a foreground pixel whose smoothed probability is below this leaves the foreground
 ADD_ABOVE = 0.5  # a shadow pixel above this joins it (chosen on 2 x 160 scenes the model was not fitted on)
@@ -147,24 +147,6 @@ def object_probability(smooth: np.ndarray, bg: Background, fg: np.ndarray, model
     return ndi.uniform_filter(p, SMOOTH_PX)
 
 
-def edged_blobs(smooth: np.ndarray, shadow: np.ndarray) -> np.ndarray:
-    """The blobs of ``shadow`` with crisp edges inside (Canny on L*, off the blob's own rim), as background.py
-    judges them: a cast shadow is one flat darkening, an object in it shows face edges or its outline against
-    the shadow. Only these may give pixels to the foreground, whatever the model says of a flat blob (a dark,
-    noiseless shadow lies outside what the model was fitted on)."""
-    from skimage.feature import canny
-
-    if not shadow.any():
-        return shadow
-    edges = canny(to_lab(smooth)[..., 0], sigma=1.0, low_threshold=3.0, high_threshold=6.0)
-    inner = edges & shadow & ~ndi.binary_dilation(~shadow, iterations=2)
-    labels, n = ndi.label(shadow, structure=np.ones((3, 3)))
-    idx = np.arange(1, n + 1)
-    edged = np.zeros(n + 1, bool)
-    edged[1:] = ndi.sum(inner, labels, idx) >= np.maximum(EDGED_MIN_PX, EDGED_MIN_SHARE * ndi.sum(shadow, labels, idx))
-    return edged[labels]
-
-
 def refine_foreground(smooth: np.ndarray, bg: Background, fg: np.ndarray, min_size: int,
                       model: dict | None = None) -> tuple[Background, np.ndarray]:
     """The foreground and background masks with the pixels the model disagrees on moved: foreground pixels
@@ -177,13 +159,16 @@ def refine_foreground(smooth: np.ndarray, bg: Background, fg: np.ndarray, min_si
         return bg, fg
     p = object_probability(smooth, bg, fg, model)
     shadow = bg.shadow_mask if bg.shadow_mask is not None else np.zeros(fg.shape, bool)
+    lab = to_lab(smooth)
     drop = fg & (p < float(model.get("drop_below", DROP_BELOW)))
-    add = shadow & (p > float(model.get("add_above", ADD_ABOVE))) & edged_blobs(smooth, shadow)
+    # only shadow blobs with crisp edges inside may give pixels, whatever the model says of a flat one (a dark,
+    # noiseless cast shadow lies outside what the model was fitted on)
+    labels, n, edged = edged_shadow_blobs(lab[..., 0], shadow)
+    add = shadow & (p > float(model.get("add_above", ADD_ABOVE))) & np.concatenate([[False], edged])[labels]
     if not drop.any() and not add.any():
         return bg, fg
     new_fg = drop_small((fg & ~drop) | add, min_size)
     left = fg & ~new_fg  # what leaves the foreground goes to the shadow or the ground by its brightness
-    lab = to_lab(smooth)
     field = bg.ground_field if bg.ground_field is not None else lab
     darker = lab[..., 0] < field[..., 0] - 5.0
     new_shadow = (shadow & ~new_fg) | (left & darker)
