@@ -78,11 +78,11 @@ def load_model(path: Path = MODEL_PATH) -> dict | None:
     return read_model(path, FEATURES)
 
 
-def pixel_features(smooth: np.ndarray, bg: Background, fg: np.ndarray) -> np.ndarray:
+def pixel_features(smooth: np.ndarray, bg: Background, fg: np.ndarray, lab: np.ndarray | None = None) -> np.ndarray:
     """HxWxF cues of every pixel (``FEATURES``, in order) of the denoised sRGB image ``smooth``, given the
     background analysis ``bg`` (its ground field) and the foreground ``fg`` it leads to."""
     h, w, _ = smooth.shape
-    lab = to_lab(smooth)
+    lab = to_lab(smooth) if lab is None else lab  # CIELAB of ``smooth``, when the caller has it
     field = bg.ground_field if bg.ground_field is not None else np.broadcast_to(
         np.median(lab.reshape(-1, 3), axis=0), lab.shape)
     from skimage.color import lab2rgb
@@ -133,10 +133,11 @@ def floor_noise(X: np.ndarray) -> np.ndarray:
     return X
 
 
-def object_probability(smooth: np.ndarray, bg: Background, fg: np.ndarray, model: dict) -> np.ndarray:
+def object_probability(smooth: np.ndarray, bg: Background, fg: np.ndarray, model: dict,
+                       lab: np.ndarray | None = None) -> np.ndarray:
     """HxW probability that each pixel shows an object, smoothed over ``SMOOTH_PX``; exact on the foreground
     and the shadow mask (the pixels the step may move), 0 on the lit ground beyond their smoothing window."""
-    X = pixel_features(smooth, bg, fg)
+    X = pixel_features(smooth, bg, fg, lab)
     h, w, f = X.shape
     shadow = bg.shadow_mask if bg.shadow_mask is not None else np.zeros((h, w), bool)
     # the trees are the step's cost: only pixels that can move, and the neighbours their average reads
@@ -157,9 +158,9 @@ def refine_foreground(smooth: np.ndarray, bg: Background, fg: np.ndarray, min_si
     model = model if model is not None else load_model()
     if model is None or bg.ground_mask is None or not bg.ground_mask.any():
         return bg, fg
-    p = object_probability(smooth, bg, fg, model)
-    shadow = bg.shadow_mask if bg.shadow_mask is not None else np.zeros(fg.shape, bool)
     lab = to_lab(smooth)
+    p = object_probability(smooth, bg, fg, model, lab)
+    shadow = bg.shadow_mask if bg.shadow_mask is not None else np.zeros(fg.shape, bool)
     drop = fg & (p < float(model.get("drop_below", DROP_BELOW)))
     # only shadow blobs with crisp edges inside may give pixels, whatever the model says of a flat one (a dark,
     # noiseless cast shadow lies outside what the model was fitted on)
