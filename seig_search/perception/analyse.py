@@ -44,8 +44,8 @@ FIND_IN_SHADOW = True  # dark objects in the shadow mask that no drawn shadow ex
 REJOIN_AGAIN = True  # once the shadows are cut off, join split pieces again (cleaner outlines)
 JOIN_SHADOW_FINDS = True  # ... trying the objects found in the shadows too (often their neighbour's shaded side)
 DROP_SHADOW_PATCHES = True  # ground-coloured "objects" in another's drawn shadow that cast none (shadow_patches.py)
-DROP_SPURIOUS = True  # the found object a logistic model over the estimate's cues calls spurious (spurious.py)
-SPLIT_JOINED = True  # the found region a logistic model over candidate splits calls two objects (joined.py)
+DROP_SPURIOUS = True  # the found object a forest over the estimate's cues calls spurious (spurious.py)
+SPLIT_JOINED = True  # the found region a forest over candidate splits calls two objects (joined.py)
 
 
 def check_image(srgb: np.ndarray) -> None:

@@ -1,4 +1,4 @@
-"""Found regions that hold two objects: split candidates weighed by a logistic model.
+"""Found regions that hold two objects: split candidates weighed by a forest of decision trees.
 
 Under-counting is the larger share of perception's count errors: an object behind or beside another, joined
 to its region through touching outlines, a shared shadow or a like colour. The rules before this step split
