@@ -13,7 +13,8 @@ cross-validation grouped by scene reports, per threshold, how many scenes' count
 and wrong; ``--threshold`` picks the one written to the model file with the weights and the scenes used.
 
     .venv/bin/python benchmarks/train_spurious_filter.py --ranges 0-49 1000-1079 2000-2079 3000-3079 \\
-        4000-4079 5000-5079 --out seig_search/perception/spurious_model.json
+        4000-4079 5000-5079 8000-8079 9000-9079 10000-10079 11000-11079 12000-12159 \\
+        --model trees --threshold 0.4 --out seig_search/perception/spurious_model.json
 """
 
 from __future__ import annotations
