@@ -148,6 +148,33 @@ def object_probability(smooth: np.ndarray, bg: Background, fg: np.ndarray, model
     return ndi.uniform_filter(p, SMOOTH_PX)
 
 
+KEEP_VARIED_BLOBS = True  # a blob the model would drop whole stays when it varies and is convex as objects are
+BLOB_MIN_SPREAD = 0.6  # std over mean of linear brightness: shadows measured 0.02-0.5 (shadow_objects.py)
+BLOB_MIN_SOLIDITY = 0.8  # area over convex hull area: a primitive's outline, not a ragged shadow
+# and at least shadow_objects.MIN_PIECE_SHARE of the image: in cluttered photos smaller dark blobs with a bright
+# pixel or two are common (three of 15-36 px in the YCB frames of ../shared/benchmarks at 128 px)
+
+
+def varied_blobs_dropped(fg: np.ndarray, new_fg: np.ndarray, lum: np.ndarray) -> np.ndarray:
+    """The blobs of ``fg`` that ``new_fg`` keeps no pixel of, yet large enough, whose brightness ``lum``
+    (linear) varies as over an object's faces and highlight and whose outline is convex: a black metal sphere's
+    highlight and dark body look like shadow to the per-pixel cues, one pixel at a time."""
+    from seig_search.perception.concavity import solidity
+    from seig_search.perception.shadow_objects import MIN_PIECE_SHARE, spread
+
+    labels, n = ndi.label(fg)
+    keep = np.zeros(fg.shape, bool)
+    min_px = max(10, int(MIN_PIECE_SHARE * fg.size))
+    for k in range(1, n + 1):
+        blob = labels == k
+        if blob.sum() < min_px or (blob & new_fg).any():
+            continue
+        if spread(lum[blob]) < BLOB_MIN_SPREAD or solidity(blob) < BLOB_MIN_SOLIDITY:
+            continue
+        keep |= blob
+    return keep
+
+
 def refine_foreground(smooth: np.ndarray, bg: Background, fg: np.ndarray, min_size: int,
                       model: dict | None = None) -> tuple[Background, np.ndarray]:
     """The foreground and background masks with the pixels the model disagrees on moved: foreground pixels
@@ -169,6 +196,8 @@ def refine_foreground(smooth: np.ndarray, bg: Background, fg: np.ndarray, min_si
     if not drop.any() and not add.any():
         return bg, fg
     new_fg = drop_small((fg & ~drop) | add, min_size)
+    if KEEP_VARIED_BLOBS:
+        new_fg = new_fg | varied_blobs_dropped(fg, new_fg, srgb_to_linear(smooth).sum(axis=2))
     left = fg & ~new_fg  # what leaves the foreground goes to the shadow or the ground by its brightness
     field = bg.ground_field if bg.ground_field is not None else lab
     darker = lab[..., 0] < field[..., 0] - 5.0
