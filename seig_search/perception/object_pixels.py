@@ -25,8 +25,10 @@ from scipy import ndimage as ndi
 
 from seig_search.perception.background import edged_shadow_blobs
 from seig_search.perception.colorspace import srgb_to_linear, to_lab
+from seig_search.perception.concavity import solidity
 from seig_search.perception.forest import forest_probability
 from seig_search.perception.model_file import read_model
+from seig_search.perception.shadow_objects import MIN_PIECE_SHARE, spread
 from seig_search.perception.types import Background
 
 MODEL_PATH = Path(__file__).with_name("object_pixels_model.json")
@@ -159,9 +161,6 @@ def varied_blobs_dropped(fg: np.ndarray, new_fg: np.ndarray, lum: np.ndarray) ->
     """The blobs of ``fg`` that ``new_fg`` keeps no pixel of, yet large enough, whose brightness ``lum``
     (linear) varies as over an object's faces and highlight and whose outline is convex: a black metal sphere's
     highlight and dark body look like shadow to the per-pixel cues, one pixel at a time."""
-    from seig_search.perception.concavity import solidity
-    from seig_search.perception.shadow_objects import MIN_PIECE_SHARE, spread
-
     labels, n = ndi.label(fg)
     keep = np.zeros(fg.shape, bool)
     min_px = max(10, int(MIN_PIECE_SHARE * fg.size))
