@@ -24,6 +24,7 @@ from seig_search.perception.parts import cutout_parts, drawable
 from seig_search.perception.pitch_shading import refine_pitch
 from seig_search.perception.own_shadow import shadow_trimmed_region
 from seig_search.perception.outline_split import split_behind
+from seig_search.perception.same_object import best_join
 from seig_search.perception.rejoin import MAX_UNION_COST, best_cost, rejoin_split_objects
 from seig_search.perception.shadow_objects import MARGIN_PX, lit_top_above, unexplained_shadow_pieces
 from seig_search.perception.shadow_patches import shadow_patches
@@ -46,6 +47,7 @@ JOIN_SHADOW_FINDS = True  # ... trying the objects found in the shadows too (oft
 DROP_SHADOW_PATCHES = True  # ground-coloured "objects" in another's drawn shadow that cast none (shadow_patches.py)
 DROP_SPURIOUS = True  # the found object a forest over the estimate's cues calls spurious (spurious.py)
 SPLIT_JOINED = True  # the found region a forest over candidate splits calls two objects (joined.py)
+JOIN_SAME_OBJECT = True  # the touching pair a forest over region pairs calls one object (same_object.py)
 
 
 def check_image(srgb: np.ndarray) -> None:
@@ -183,29 +185,56 @@ def analyse(srgb: np.ndarray, alpha: np.ndarray | None = None) -> SceneEstimate:
         drop = spurious_object(srgb, est, maps=maps)
         if drop is not None:
             est.objects = [o for i, o in enumerate(objects) if i != drop]
+    split: frozenset[int] | None = None
     if SPLIT_JOINED and not use_alpha and 0 < len(est.objects) < MAX_OBJECTS:
-        est.objects = _split_joined(srgb, est, fg, irradiance, ground_lin, maps)
+        n_before = len(est.objects)
+        est.objects, split = _split_joined(srgb, est, fg, irradiance, ground_lin, maps)
+        if split is not None:  # the re-fitted object's drawings changed: draw afresh
+            maps = EstimateMaps(srgb, est)
+            assert len(est.objects) == n_before + 1
+    if JOIN_SAME_OBJECT and not use_alpha and len(est.objects) > 1:
+        est.objects = _join_same_object(srgb, est, fg, irradiance, ground_lin, maps,
+                                        exclude=frozenset({split}) if split is not None else frozenset())
     return est
 
 
-def _split_joined(srgb, est, fg, irradiance, ground_lin, maps=None) -> list[ObjectEstimate]:
+def _split_joined(srgb, est, fg, irradiance, ground_lin, maps=None) -> tuple[list[ObjectEstimate], frozenset[int] | None]:
     """The estimate's objects with the region the split model trusts most cut in two (joined.py): the piece
-    fitted as a new object, the object re-fitted to the rest; unchanged when either part cannot stand."""
+    fitted as a new object, the object re-fitted to the rest; unchanged when either part cannot stand. Also
+    the indices of the two parts (None when nothing was split)."""
     cand = best_split(srgb, est, maps=maps)
     if cand is None:
-        return est.objects
+        return est.objects, None
     h, w = fg.shape
     o = est.objects[cand.index]
     cam = _fit_camera(est.camera, o.fit_scale, w, h)
     new = _fitted_object(srgb, cand.piece, cam, fg, o.fit_scale, irradiance, ground_lin)
     if new is None:
-        return est.objects
+        return est.objects, None
     rest = region_from_mask(cand.rest)
     if not fit_object(o, cam, fg, srgb, region=rest, scale=o.fit_scale):
-        return est.objects
+        return est.objects, None
     o.region = rest
     o.appearance = estimate_appearance(srgb, rest, irradiance, ground_lin)
-    return est.objects + [new]
+    return est.objects + [new], frozenset({cand.index, len(est.objects)})
+
+
+def _join_same_object(srgb, est, fg, irradiance, ground_lin, maps, exclude) -> list[ObjectEstimate]:
+    """The estimate's objects with the touching pair the same-object model trusts most joined
+    (same_object.py): the larger object re-fitted to the union, the smaller dropped; unchanged when the union
+    cannot stand on the ground."""
+    pair = best_join(srgb, est, maps=maps, exclude=exclude)
+    if pair is None:
+        return est.objects
+    h, w = fg.shape
+    keep, drop = est.objects[pair.large], est.objects[pair.small]
+    union = region_from_mask(keep.region.mask | drop.region.mask)
+    cam = _fit_camera(est.camera, keep.fit_scale, w, h)
+    if not fit_object(keep, cam, fg, srgb, region=union, scale=keep.fit_scale):
+        return est.objects
+    keep.region = union
+    keep.appearance = estimate_appearance(srgb, union, irradiance, ground_lin)
+    return [o for i, o in enumerate(est.objects) if i != pair.small]
 
 
 def _rejoin(srgb, objects, camera, fg, w, h, irradiance, ground_lin, settled=()) -> list[ObjectEstimate]:
