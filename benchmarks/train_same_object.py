@@ -21,7 +21,6 @@ from __future__ import annotations
 import argparse
 import datetime
 import importlib
-import json
 import sys
 from multiprocessing import Pool
 from pathlib import Path
@@ -32,7 +31,8 @@ HERE = Path(__file__).resolve().parent
 if str(HERE) not in sys.path:
     sys.path.insert(0, str(HERE))
 
-from train_spurious_filter import _bench, extra_trees, forest_options, scene_arguments, scene_data  # noqa: E402
+from train_spurious_filter import (_bench, extra_trees, forest_file, forest_options, scene_arguments,  # noqa: E402
+                                   scene_data, write_forest_file)
 from train_spurious_filter import cross_validated as grouped_cv  # noqa: E402
 
 THRESHOLDS = (0.3, 0.4, 0.5, 0.6, 0.7)
@@ -105,13 +105,9 @@ def collect(suite: str, seeds: list[int], size: tuple[int, int], samples: int, c
 
 def fit(data: dict, trees: int, depth: int | None, leaf: int, threshold: float, provenance: dict) -> dict:
     """The model file's content: the forest's trees, the threshold and where they came from."""
-    from seig_search.perception.forest import export_forest
     from seig_search.perception.same_object import FEATURES
 
-    forest = extra_trees(trees, depth, leaf).fit(data["X"], data["y"])
-    importance = dict(zip(FEATURES, np.round(forest.feature_importances_, 4).tolist()))
-    return {"features": list(FEATURES), "threshold": threshold, "trained_on": provenance,
-            "importance": importance, "trees": export_forest(forest)}
+    return forest_file(extra_trees(trees, depth, leaf).fit(data["X"], data["y"]), FEATURES, threshold, provenance)
 
 
 def main() -> None:
@@ -149,9 +145,7 @@ def main() -> None:
             "suite": args.suite, "seeds": args.ranges, "size": args.size, "samples": args.samples,
             "trees": args.trees, "depth": args.depth, "leaf": args.leaf, "pairs": len(data["y"]),
             "one_object": int(data["y"].sum()), "date": datetime.date.today().isoformat()})
-        args.out.write_text(json.dumps(model, separators=(",", ":")) + "\n")
-        top = sorted(model["importance"].items(), key=lambda t: -t[1])[:8]
-        print(f"wrote {args.out}; most used cues: " + ", ".join(f"{f} {v:.3f}" for f, v in top))
+        write_forest_file(args.out, model)
 
 
 if __name__ == "__main__":

@@ -22,7 +22,6 @@ from __future__ import annotations
 import argparse
 import datetime
 import importlib
-import json
 import sys
 from multiprocessing import Pool
 from pathlib import Path
@@ -33,8 +32,8 @@ HERE = Path(__file__).resolve().parent
 if str(HERE) not in sys.path:
     sys.path.insert(0, str(HERE))
 
-from train_spurious_filter import (_bench, extra_trees, forest_options, scene_arguments, scene_data,  # noqa: E402
-                                   spurious_labels)
+from train_spurious_filter import (_bench, extra_trees, forest_file, forest_options, scene_arguments,  # noqa: E402
+                                   scene_data, spurious_labels, write_forest_file)
 from train_spurious_filter import cross_validated as grouped_cv  # noqa: E402
 
 THRESHOLDS = (0.25, 0.3, 0.35, 0.4, 0.45, 0.5, 0.6)
@@ -78,6 +77,7 @@ def _scene_rows(r: dict) -> dict:
 
     analyse_mod = importlib.import_module("seig_search.perception.analyse")
     analyse_mod.SPLIT_JOINED = False
+    analyse_mod.JOIN_SAME_OBJECT = False  # the last step (same_object.py) was fitted on the steps' output
     est = analyse_mod.analyse(r["srgb"])
     true_px = {int(o["pass_index"]): int((r["index"] == int(o["pass_index"])).sum())
                for o in r["summary"]["objects"] if o.get("type", "MESH") == "MESH" and o["name"] in r["names"]}
@@ -117,13 +117,9 @@ def cross_validated(data: dict, trees: int, depth: int | None, leaf: int, folds:
 
 def fit(data: dict, trees: int, depth: int | None, leaf: int, threshold: float, provenance: dict) -> dict:
     """The model file's content: the forest's trees, the threshold and where they came from."""
-    from seig_search.perception.forest import export_forest
     from seig_search.perception.joined import FEATURES
 
-    forest = _model(trees, depth, leaf).fit(data["X"], data["y"])
-    importance = dict(zip(FEATURES, np.round(forest.feature_importances_, 4).tolist()))
-    return {"features": list(FEATURES), "threshold": threshold, "trained_on": provenance,
-            "importance": importance, "trees": export_forest(forest)}
+    return forest_file(_model(trees, depth, leaf).fit(data["X"], data["y"]), FEATURES, threshold, provenance)
 
 
 def main() -> None:
@@ -162,9 +158,7 @@ def main() -> None:
             "suite": args.suite, "seeds": args.ranges, "size": args.size, "samples": args.samples,
             "trees": args.trees, "depth": args.depth, "leaf": args.leaf, "candidates": len(data["y"]),
             "good": int(data["y"].sum()), "date": datetime.date.today().isoformat()})
-        args.out.write_text(json.dumps(model, separators=(",", ":")) + "\n")
-        top = sorted(model["importance"].items(), key=lambda t: -t[1])[:8]
-        print(f"wrote {args.out}; most used cues: " + ", ".join(f"{f} {v:.3f}" for f, v in top))
+        write_forest_file(args.out, model)
 
 
 if __name__ == "__main__":

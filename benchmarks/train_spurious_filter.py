@@ -81,6 +81,7 @@ def _scene_rows(r: dict) -> dict:
     analyse_mod = importlib.import_module("seig_search.perception.analyse")
     analyse_mod.DROP_SPURIOUS = False
     analyse_mod.SPLIT_JOINED = False  # the step after this one (joined.py) was fitted on this one's output
+    analyse_mod.JOIN_SAME_OBJECT = False  # the last step (same_object.py) was fitted on the steps' output
     est = analyse_mod.analyse(r["srgb"])
     true_px = {int(o["pass_index"]): int((r["index"] == int(o["pass_index"])).sum())
                for o in r["summary"]["objects"] if o.get("type", "MESH") == "MESH" and o["name"] in r["names"]}
@@ -124,6 +125,23 @@ def extra_trees(trees: int, depth: int | None, leaf: int):
                                 n_jobs=2)
 
 
+def forest_file(forest, features: dict[str, str], threshold: float, provenance: dict) -> dict:
+    """A model file's content for a fitted forest: its trees, the cues' importance, the threshold and where
+    they came from (read back by ``model_file.read_model``)."""
+    from seig_search.perception.forest import export_forest
+
+    importance = dict(zip(features, np.round(forest.feature_importances_, 4).tolist()))
+    return {"features": list(features), "threshold": threshold, "trained_on": provenance,
+            "importance": importance, "trees": export_forest(forest)}
+
+
+def write_forest_file(path: Path, model: dict) -> None:
+    """Write ``model`` (from :func:`forest_file`) compactly and say which cues it uses most."""
+    path.write_text(json.dumps(model, separators=(",", ":")) + "\n")
+    top = sorted(model["importance"].items(), key=lambda t: -t[1])[:8]
+    print(f"wrote {path}; most used cues: " + ", ".join(f"{f} {v:.3f}" for f, v in top))
+
+
 def cross_validated(data: dict, make, folds: int = 5) -> np.ndarray:
     """Out-of-fold probabilities of the classifiers ``make()`` returns, folds grouped by scene."""
     from sklearn.model_selection import GroupKFold
@@ -149,7 +167,6 @@ def _make(args: argparse.Namespace):
 def fit(data: dict, args: argparse.Namespace, provenance: dict) -> dict:
     """The model file's content: the logistic model's standardisation and weights or the forest's trees, the
     threshold and where they came from."""
-    from seig_search.perception.forest import export_forest
     from seig_search.perception.spurious import FEATURES
 
     model = _make(args)().fit(data["X"], data["y"])
@@ -158,8 +175,7 @@ def fit(data: dict, args: argparse.Namespace, provenance: dict) -> dict:
         scaler, logreg = model[0], model[-1]
         return {**head, "mean": scaler.mean_.tolist(), "scale": scaler.scale_.tolist(),
                 "coef": logreg.coef_[0].tolist(), "intercept": float(logreg.intercept_[0])}
-    return {**head, "importance": dict(zip(FEATURES, np.round(model.feature_importances_, 4).tolist())),
-            "trees": export_forest(model)}
+    return forest_file(model, FEATURES, args.threshold, provenance)
 
 
 def parse_ranges(ranges: list[str]) -> list[int]:
@@ -242,9 +258,7 @@ def main() -> None:
             weights = sorted(zip(model["coef"], model["features"]), key=lambda t: -abs(t[0]))
             print(f"wrote {args.out}; weights: " + ", ".join(f"{f} {c:+.2f}" for c, f in weights if c))
         else:
-            args.out.write_text(json.dumps(model, separators=(",", ":")) + "\n")
-            top = sorted(model["importance"].items(), key=lambda t: -t[1])[:8]
-            print(f"wrote {args.out}; most used cues: " + ", ".join(f"{f} {v:.3f}" for f, v in top))
+            write_forest_file(args.out, model)
 
 
 if __name__ == "__main__":
