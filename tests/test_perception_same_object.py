@@ -170,3 +170,20 @@ def test_on_a_render_the_join_makes_one_object_of_two_regions(render_primitives,
     monkeypatch.setattr(analyse_mod, "JOIN_SAME_OBJECT", True)
     after = majorities(analyse_mod.analyse(res.srgb()))
     assert sorted(after) == sorted(visible)
+
+
+def test_maps_that_forget_a_refitted_object_give_the_cues_of_fresh_maps():
+    # analyse.py: the split re-fits one object in place, and the join reads the same maps after it
+    from seig_search.perception.estimate_maps import EstimateMaps
+
+    box = placed_object(0.0, 0.0, 1.2)
+    srgb = _draw([box], [(0.5, 0.5, 0.5)])
+    est = estimate(_found_as_halves(box), box.region.mask, np.zeros_like(box.region.mask))
+    maps = EstimateMaps(srgb, est)
+    before = pair_features(srgb, est, maps)[1]
+    moved = est.objects[1]
+    moved.location = (0.3, 0.4, moved.location[2])  # re-fitted elsewhere
+    maps.forget(moved)
+    after = pair_features(srgb, est, maps)[1]
+    assert np.array_equal(after, pair_features(srgb, est)[1])
+    assert not np.array_equal(after, before)

@@ -187,11 +187,7 @@ def analyse(srgb: np.ndarray, alpha: np.ndarray | None = None) -> SceneEstimate:
             est.objects = [o for i, o in enumerate(objects) if i != drop]
     split: frozenset[int] | None = None
     if SPLIT_JOINED and not use_alpha and 0 < len(est.objects) < MAX_OBJECTS:
-        n_before = len(est.objects)
         est.objects, split = _split_joined(srgb, est, fg, irradiance, ground_lin, maps)
-        if split is not None:  # the re-fitted object's drawings changed: draw afresh
-            maps = EstimateMaps(srgb, est)
-            assert len(est.objects) == n_before + 1
     if JOIN_SAME_OBJECT and not use_alpha and len(est.objects) > 1:
         est.objects = _join_same_object(srgb, est, fg, irradiance, ground_lin, maps,
                                         exclude=frozenset({split}) if split is not None else frozenset())
@@ -216,6 +212,8 @@ def _split_joined(srgb, est, fg, irradiance, ground_lin, maps=None) -> tuple[lis
         return est.objects, None
     o.region = rest
     o.appearance = estimate_appearance(srgb, rest, irradiance, ground_lin)
+    if maps is not None:
+        maps.forget(o)  # re-fitted in place: its drawings are stale
     return est.objects + [new], frozenset({cand.index, len(est.objects)})
 
 

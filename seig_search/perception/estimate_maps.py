@@ -59,6 +59,11 @@ class EstimateMaps:
                             lambda o: shadow_footprints(self.cam, [o], self.direction, self.shape)[0])
                 for o in objects]
 
+    def forget(self, o: ObjectEstimate) -> None:
+        """Drop ``o``'s drawings (it was re-fitted in place); they are drawn again on next use."""
+        self._silhouettes.pop(id(o), None)
+        self._footprints.pop(id(o), None)
+
     @staticmethod
     def _drawn(cache: dict, o: ObjectEstimate, draw) -> np.ndarray:
         hit = cache.get(id(o))
