@@ -26,7 +26,8 @@ from seig_search.perception.own_shadow import shadow_trimmed_region
 from seig_search.perception.outline_split import split_behind
 from seig_search.perception.same_object import best_join
 from seig_search.perception.rejoin import MAX_UNION_COST, best_cost, rejoin_split_objects
-from seig_search.perception.shadow_objects import MARGIN_PX, lit_top_above, unexplained_shadow_pieces
+from seig_search.perception.shadow_objects import (MARGIN_PX, key_without_dark_objects, lit_top_above,
+                                                  unexplained_shadow_pieces)
 from seig_search.perception.shadow_patches import shadow_patches
 from seig_search.perception.spurious import spurious_object
 from seig_search.perception.tint import own_colour_pixels, region_from_mask
@@ -36,8 +37,6 @@ from seig_search.perception.segment import colour_gradient, foreground_mask, seg
 from seig_search.perception.types import Background, ObjectEstimate, SceneEstimate, ShapeGuess
 
 MAX_OBJECTS = 12
-PULLED_SHARE = 0.5  # an object-like shadow piece this much inside the first fit's drawn shadows may have pulled it
-KEPT_IOU_SHARE = 0.7  # ... and the fit without it must keep this share of the first fit's overlap (see below)
 REFINE_FOREGROUND = True  # a per-pixel model moves pixels the hand-set tests got wrong (object_pixels.py)
 TRIM_OWN_SHADOWS = True  # cut a grey object's own cast shadow out of its region with the fitted light
 FIND_HIDDEN = True  # split objects standing behind another off its region (hidden_objects.py)
@@ -140,7 +139,9 @@ def analyse(srgb: np.ndarray, alpha: np.ndarray | None = None) -> SceneEstimate:
         # the placed objects' drawn shadows fix the sun far better than where shadow pixels lie (cast_shadows.py)
         key = fit_key_light(cam_mod.pinhole(camera, w, h), objects, bg.shadow_mask)
         if key is not None and FIND_IN_SHADOW and UNPULL_KEY:
-            key = _key_unpulled(srgb, objects, camera, key, bg, fg, w, h)
+            scene_cam = cam_mod.pinhole(camera, w, h)
+            key = key_without_dark_objects(scene_cam, objects, key, bg.shadow_mask,
+                                           fg | silhouettes(scene_cam, objects, (h, w)), srgb, colour_gradient(srgb))
         lin3 = srgb_to_linear(srgb)  # the linear image, once for the steps below
         if key is not None and FIND_IN_SHADOW:
             bg, fg, objects = _objects_in_shadow(srgb, lin3, objects, camera, key, bg, fg, w, h, irradiance,
@@ -249,26 +250,6 @@ def _rejoin(srgb, objects, camera, fg, w, h, irradiance, ground_lin, settled=())
         return _fitted_object(srgb, mask, fit_cam(like), fg, like.fit_scale, irradiance, ground_lin)
 
     return rejoin_split_objects(objects, fit_cam, fg, srgb, make, settled)
-
-
-def _key_unpulled(srgb, objects, camera, key, bg, fg, w, h):
-    """The key light fitted again without the shadow-mask pieces that look like objects (uneven, convex, crisp:
-    shadow_objects.py) yet lie mostly in its drawn shadows. A grey object taken for shadow pulls the fit of the
-    sun towards directions that shade it, and the drawn shadows then explain it away."""
-    if bg.shadow_mask is None:
-        return key
-    scene_cam = cam_mod.pinhole(camera, w, h)
-    occupied = fg | silhouettes(scene_cam, objects, (h, w))
-    drawn = ndi.binary_dilation(drawn_shadows(scene_cam, objects, light_vector(key.azimuth_deg, key.elevation_deg),
-                                              (h, w)), iterations=MARGIN_PX)
-    looks = unexplained_shadow_pieces(bg.shadow_mask, np.zeros_like(drawn), occupied, srgb, colour_gradient(srgb))
-    pulled = [p for p in looks if float(drawn[p].mean()) >= PULLED_SHARE]
-    if not pulled:
-        return key
-    refit = fit_key_light(scene_cam, objects, bg.shadow_mask & ~np.any(pulled, axis=0))
-    # Without a grey object the rest of the shadows fit as well as all of them did; without real shadows
-    # (uneven ones too pass the tests) the rest fits far worse, and the first fit stands.
-    return refit if refit is not None and refit.iou >= KEPT_IOU_SHARE * key.iou else key
 
 
 def _objects_in_shadow(srgb, lin3, objects, camera, key, bg, fg, w, h, irradiance, ground_lin):

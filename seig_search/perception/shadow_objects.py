@@ -9,6 +9,9 @@ primitive's outline is convex where a leftover of a shadow is ragged.
 
 A shadow's brightness varies only in its soft rim, so a large piece is also judged inside its rim: a dark grey
 rubber object (a sphere's shading ramp, a cylinder's top over its side) varies there, a shadow is flat.
+
+The key light is fitted to the shadow mask, so a grey object in it pulls the sun until a drawn shadow covers the
+object; :func:`key_without_dark_objects` fits it again without such pieces where the rest still fits as well.
 """
 
 from __future__ import annotations
@@ -16,9 +19,12 @@ from __future__ import annotations
 import numpy as np
 from scipy import ndimage as ndi
 
+from seig_search.perception.cast_shadows import KeyLightFit, drawn_shadows, fit_key_light, light_vector
 from seig_search.perception.colorspace import srgb_to_linear
 from seig_search.perception.colour_parts import hue_sat
 from seig_search.perception.concavity import SLIVER_MAX_SOLIDITY, solidity
+from seig_search.perception.geometry import PinholeCamera
+from seig_search.perception.types import ObjectEstimate
 
 MARGIN_PX = 2  # drawn shadows and silhouettes are grown this much: their edges are only as exact as the fits
 MIN_PIECE_SHARE = 0.0025  # of the image's pixels (40 at 128 x 128): smaller pieces are fit slop (dev seeds)
@@ -28,6 +34,8 @@ PENUMBRA_PX = 2  # a shadow's soft rim: its brightness spread lies there, inside
 MIN_CORE_PX = 40  # pixels left inside the rim for the inner spread to be measured
 MIN_CORE_SPREAD = 0.25  # std over mean inside the rim: ground-shadow pieces measured up to 0.22, the grey
 # objects the whole-piece bound missed 0.27-0.36 (370 scenes of bench_perception.py)
+PULLED_SHARE = 0.5  # an object-like piece this much inside the first key fit's drawn shadows may have pulled it
+KEPT_IOU_SHARE = 0.7  # ... and the fit without it must keep this share of the first fit's overlap (see below)
 
 
 def unexplained_shadow_pieces(shadow: np.ndarray, drawn_shadows: np.ndarray, objects: np.ndarray,
@@ -101,3 +109,28 @@ def lit_top_above(piece: np.ndarray, regions: list[np.ndarray], lin3: np.ndarray
         if hue_sat(lin3[region].mean(axis=0)[None])[1][0] <= GREY_MAX_SAT:
             best, best_border = i, count
     return best
+
+
+def key_without_dark_objects(cam: PinholeCamera, objects: list[ObjectEstimate], key: KeyLightFit,
+                             shadow: np.ndarray | None, occupied: np.ndarray, srgb: np.ndarray,
+                             gradient: np.ndarray) -> KeyLightFit:
+    """The key light fitted again without the pieces of ``shadow`` that look like objects (uneven, convex, crisp:
+    :func:`unexplained_shadow_pieces` with no drawn shadows) yet lie mostly in ``key``'s drawn shadows; ``key``
+    itself where there is none or the refit is refused.
+
+    A grey object taken for shadow pulls the fit of the sun towards directions that shade it, and the drawn
+    shadows then explain it away. ``occupied``: found regions and fitted silhouettes; ``gradient``: the image's
+    colour gradient (segment.py).
+    """
+    if shadow is None:
+        return key
+    drawn = ndi.binary_dilation(drawn_shadows(cam, objects, light_vector(key.azimuth_deg, key.elevation_deg),
+                                              shadow.shape), iterations=MARGIN_PX)
+    looks = unexplained_shadow_pieces(shadow, np.zeros_like(drawn), occupied, srgb, gradient)
+    pulled = [p for p in looks if float(drawn[p].mean()) >= PULLED_SHARE]
+    if not pulled:
+        return key
+    refit = fit_key_light(cam, objects, shadow & ~np.any(pulled, axis=0))
+    # Without a grey object the rest of the shadows fit as well as all of them did; without real shadows
+    # (uneven ones pass the tests too) the rest fits far worse, and the first fit stands.
+    return refit if refit is not None and refit.iou >= KEPT_IOU_SHARE * key.iou else key
