@@ -140,9 +140,15 @@ def test_on_a_render_a_grey_sphere_taken_for_shadow_becomes_an_object(render_pri
         est = analyse_mod.analyse(res.srgb())
         return {int(np.bincount(res.index[o.region.mask].clip(0)).argmax()) for o in est.objects}
 
+    monkeypatch.setattr(analyse_mod, "UNPULL_KEY", False)  # the model's effect alone (see below)
     monkeypatch.setattr(analyse_mod, "REFINE_FOREGROUND", False)
     assert ids[grey.name] not in majorities()
     monkeypatch.setattr(analyse_mod, "REFINE_FOREGROUND", True)
+    assert ids[grey.name] in majorities()
+    # The key light, fitted again without the sphere it shaded (shadow_objects.key_without_dark_objects),
+    # leaves it unexplained, so the hand-set tests alone find it as well.
+    monkeypatch.setattr(analyse_mod, "UNPULL_KEY", True)
+    monkeypatch.setattr(analyse_mod, "REFINE_FOREGROUND", False)
     assert ids[grey.name] in majorities()
 
 
