@@ -8,6 +8,7 @@ import importlib
 import numpy as np
 from bench_scripts import load
 
+from index_pass import owners
 from seig_search.perception.background import analyse_background
 from seig_search.perception import object_pixels
 from seig_search.perception.colorspace import linear_to_srgb, srgb_to_linear
@@ -138,7 +139,7 @@ def test_on_a_render_a_grey_sphere_taken_for_shadow_becomes_an_object(render_pri
 
     def majorities() -> set[int]:
         est = analyse_mod.analyse(res.srgb())
-        return {int(np.bincount(res.index[o.region.mask].clip(0)).argmax()) for o in est.objects}
+        return set(owners(est, res.index))
 
     monkeypatch.setattr(analyse_mod, "UNPULL_KEY", False)  # the model's effect alone (see below)
     monkeypatch.setattr(analyse_mod, "REFINE_FOREGROUND", False)
@@ -173,7 +174,7 @@ def test_on_a_render_a_black_metal_sphere_the_cues_call_shadow_stays_an_object(r
     assert len(spec.objects) == 5
     est = analyse_mod.analyse(res.srgb())
     ids = spec.pass_indices()
-    majority = {int(np.bincount(res.index[o.region.mask].clip(0)).argmax()) for o in est.objects}
+    majority = set(owners(est, res.index))
     assert len(est.objects) == 5 and majority == {ids[o.name] for o in spec.objects}
     monkeypatch.setattr(object_pixels, "KEEP_VARIED_BLOBS", False)
     assert len(analyse_mod.analyse(res.srgb()).objects) == 4

@@ -10,6 +10,7 @@ import pytest
 from bench_scripts import load
 from drawn_estimates import GROUND, SIZE, estimate, placed_object, region_of, shade_right_half
 
+from index_pass import owners
 from seig_search.perception.same_object import (FEATURES, MODEL_PATH, Pair, best_join, load_model, pair_features,
                                                 same_probability, touching_pairs)
 
@@ -161,14 +162,11 @@ def test_on_a_render_the_join_makes_one_object_of_two_regions(render_primitives,
     ids = spec.pass_indices()
     visible = {ids[o.name] for o in spec.objects if (res.index == ids[o.name]).any()}
 
-    def majorities(est):
-        return [int(np.bincount(res.index[o.region.mask].clip(0)).argmax()) for o in est.objects]
-
     monkeypatch.setattr(analyse_mod, "JOIN_SAME_OBJECT", False)
-    before = majorities(analyse_mod.analyse(res.srgb()))
+    before = owners(analyse_mod.analyse(res.srgb()), res.index)
     assert len(before) == len(visible) + 1 and len(set(before)) == len(visible)  # one object found twice
     monkeypatch.setattr(analyse_mod, "JOIN_SAME_OBJECT", True)
-    after = majorities(analyse_mod.analyse(res.srgb()))
+    after = owners(analyse_mod.analyse(res.srgb()), res.index)
     assert sorted(after) == sorted(visible)
 
 

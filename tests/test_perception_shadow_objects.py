@@ -5,6 +5,7 @@ from __future__ import annotations
 import numpy as np
 from scipy import ndimage as ndi
 
+from index_pass import owners
 from seig_search.perception.cast_shadows import light_vector, shadow_footprints, silhouettes
 from seig_search.perception.geometry import PinholeCamera
 from seig_search.perception.segment import colour_gradient
@@ -123,12 +124,9 @@ def test_on_a_render_a_grey_object_no_longer_pulls_the_key_light_over_itself(ren
     ids = spec.pass_indices()
     visible = {ids[o.name] for o in spec.objects if (res.index == ids[o.name]).any()}
 
-    def majorities(est):
-        return [int(np.bincount(res.index[o.region.mask].clip(0)).argmax()) for o in est.objects]
-
     monkeypatch.setattr(analyse_mod, "UNPULL_KEY", False)
-    before = majorities(analyse_mod.analyse(res.srgb()))
+    before = owners(analyse_mod.analyse(res.srgb()), res.index)
     assert len(set(before)) == len(before) == len(visible) - 1  # one object missed
     monkeypatch.setattr(analyse_mod, "UNPULL_KEY", True)
-    after = majorities(analyse_mod.analyse(res.srgb()))
+    after = owners(analyse_mod.analyse(res.srgb()), res.index)
     assert sorted(after) == sorted(visible)

@@ -137,15 +137,16 @@ def analyse(srgb: np.ndarray, alpha: np.ndarray | None = None) -> SceneEstimate:
     placed = {id(o): o.region for o in objects}  # what the first join saw (None: found in the shadows since)
     if not use_alpha and objects:
         # the placed objects' drawn shadows fix the sun far better than where shadow pixels lie (cast_shadows.py)
-        key = fit_key_light(cam_mod.pinhole(camera, w, h), objects, bg.shadow_mask)
-        if key is not None and FIND_IN_SHADOW and UNPULL_KEY:
-            scene_cam = cam_mod.pinhole(camera, w, h)
-            key = key_without_dark_objects(scene_cam, objects, key, bg.shadow_mask,
-                                           fg | silhouettes(scene_cam, objects, (h, w)), srgb, colour_gradient(srgb))
+        scene_cam = cam_mod.pinhole(camera, w, h)
+        key = fit_key_light(scene_cam, objects, bg.shadow_mask)
         lin3 = srgb_to_linear(srgb)  # the linear image, once for the steps below
         if key is not None and FIND_IN_SHADOW:
+            # what the dark-object tests read, for both steps below: found regions and fitted silhouettes
+            occupied, gradient = fg | silhouettes(scene_cam, objects, (h, w)), colour_gradient(srgb)
+            if UNPULL_KEY:
+                key = key_without_dark_objects(scene_cam, objects, key, bg.shadow_mask, occupied, srgb, gradient)
             bg, fg, objects = _objects_in_shadow(srgb, lin3, objects, camera, key, bg, fg, w, h, irradiance,
-                                                 ground_lin)
+                                                 ground_lin, occupied, gradient)
             # a piece freed from the shadow mask beside an object is often its shaded side (a coloured box's
             # dark face, grey in the dark, or a metal's dark flank): the second join may take it back
             if JOIN_SHADOW_FINDS:
@@ -252,15 +253,15 @@ def _rejoin(srgb, objects, camera, fg, w, h, irradiance, ground_lin, settled=())
     return rejoin_split_objects(objects, fit_cam, fg, srgb, make, settled)
 
 
-def _objects_in_shadow(srgb, lin3, objects, camera, key, bg, fg, w, h, irradiance, ground_lin):
+def _objects_in_shadow(srgb, lin3, objects, camera, key, bg, fg, w, h, irradiance, ground_lin, occupied, gradient):
     """Dark objects the shadow mask took (shadow_objects.py), moved to the foreground and fitted; a piece under
-    a found object's lit top is its shaded body and joins it. Returns the background, foreground and objects."""
+    a found object's lit top is its shaded body and joins it. ``occupied``: the found regions and fitted
+    silhouettes; ``gradient``: the image's colour gradient. Returns the background, foreground and objects."""
     if len(objects) >= MAX_OBJECTS or bg.shadow_mask is None:
         return bg, fg, objects
     scene_cam = cam_mod.pinhole(camera, w, h)
     drawn = drawn_shadows(scene_cam, objects, light_vector(key.azimuth_deg, key.elevation_deg), (h, w))
-    pieces = unexplained_shadow_pieces(bg.shadow_mask, drawn, fg | silhouettes(scene_cam, objects, (h, w)), srgb,
-                                       colour_gradient(srgb))
+    pieces = unexplained_shadow_pieces(bg.shadow_mask, drawn, occupied, srgb, gradient)
     if not pieces:
         return bg, fg, objects
     # grown back over the margin the test left, so that a piece meets the object it is part of

@@ -1,0 +1,10 @@
+"""What a render's index pass says about an estimate: the true object behind each found region."""
+
+from __future__ import annotations
+
+import numpy as np
+
+
+def owners(est, index: np.ndarray) -> list[int]:
+    """Per found object of ``est``, the pass index holding most of its region's pixels in ``index``."""
+    return [int(np.bincount(index[o.region.mask].clip(0)).argmax()) for o in est.objects]
