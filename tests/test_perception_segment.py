@@ -5,6 +5,7 @@ from __future__ import annotations
 import numpy as np
 from scipy import ndimage as ndi
 
+from index_pass import owners
 from render_pool.color import linear_to_srgb
 from seig_search.perception.background import analyse_background, denoise
 from seig_search.perception.segment import foreground_mask, segment_instances
@@ -295,3 +296,39 @@ def test_a_grey_object_with_a_soft_lit_outline_is_counted(render_primitives, mon
     assert len(analyse_mod.analyse(res.srgb()).objects) == n
     monkeypatch.setattr(segment, "SOFT_OBJECT_LEVELS", (0.1, 0.1))  # no soft region kept
     assert len(analyse_mod.analyse(res.srgb()).objects) == n - 1
+
+
+def test_a_dark_soft_outlined_region_is_an_object_when_large_and_convex():
+    """A dark grey object in its own cast shadow meets dark ground on most of its outline and reads soft, at a
+    level under the soft-object band; kept when large and convex, not when ragged or small (dark leftovers)."""
+    from seig_search.perception.segment import DARK_OBJECT_LEVEL, SOFT_OBJECT_LEVELS, colour_gradient, outlined_object
+
+    ground_level = 3 * 0.2
+    level = (DARK_OBJECT_LEVEL + SOFT_OBJECT_LEVELS[0]) / 2
+    srgb, disc, lum = _soft_disc(level)
+    grad = colour_gradient(srgb)
+    assert outlined_object(disc, grad, disc, lum, ground_level)
+    ragged = disc & ~(np.abs(np.arange(disc.shape[1]) - 48) < 6)[None, :]  # a disc cut by a wide notch
+    ragged[48:, :] = disc[48:, :]
+    assert not outlined_object(ragged, grad, disc, lum, ground_level)
+    rr, cc = np.mgrid[0:N, 0:N]
+    small = (rr - 48) ** 2 + (cc - 48) ** 2 <= 6 ** 2  # inside the flat core: about a hundred pixels
+    assert not outlined_object(small, grad, disc, lum, ground_level)
+
+
+def test_a_dark_grey_cube_in_its_own_shadow_is_counted(render_primitives, monkeypatch):
+    """Generated scene 14738: a dark grey cube stands in its own cast shadow, so its outline is soft and its
+    level under the soft-object band; it was dropped as a dark leftover."""
+    import importlib
+
+    from seig_search.perception import segment
+
+
+    analyse_mod = importlib.import_module("seig_search.perception.analyse")
+    spec, res = render_primitives(14738)
+    ids = spec.pass_indices()
+    visible = {ids[o.name] for o in spec.objects if (res.index == ids[o.name]).any()}
+    assert sorted(owners(analyse_mod.analyse(res.srgb()), res.index)) == sorted(visible)
+    monkeypatch.setattr(segment, "DARK_OBJECT_LEVEL", segment.SOFT_OBJECT_LEVELS[0])  # the rule off
+    before = owners(analyse_mod.analyse(res.srgb()), res.index)
+    assert len(set(before)) == len(before) == len(visible) - 1

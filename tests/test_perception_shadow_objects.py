@@ -130,3 +130,22 @@ def test_on_a_render_a_grey_object_no_longer_pulls_the_key_light_over_itself(ren
     monkeypatch.setattr(analyse_mod, "UNPULL_KEY", True)
     after = owners(analyse_mod.analyse(res.srgb()), res.index)
     assert sorted(after) == sorted(visible)
+
+
+def test_on_a_render_a_grey_object_that_leaves_no_key_fit_is_found(render_primitives, monkeypatch):
+    """Generated scene 14681: a large grey cylinder makes most of the shadow mask, so no direction of the sun
+    draws shadows overlapping the mask enough and no key light is fitted; fitted without the object-like
+    piece, the sun is found and so is the cylinder. Every region then stands for a different true object."""
+    import importlib
+
+    from seig_search.perception import shadow_objects
+
+    analyse_mod = importlib.import_module("seig_search.perception.analyse")
+    spec, res = render_primitives(14681)
+    ids = spec.pass_indices()
+    visible = {ids[o.name] for o in spec.objects if (res.index == ids[o.name]).any()}
+    after = owners(analyse_mod.analyse(res.srgb()), res.index)
+    assert sorted(after) == sorted(visible)
+    monkeypatch.setattr(shadow_objects, "FIT_WHEN_NONE", False)
+    before = owners(analyse_mod.analyse(res.srgb()), res.index)
+    assert len(set(before)) == len(before) == len(visible) - 1

@@ -140,11 +140,12 @@ def analyse(srgb: np.ndarray, alpha: np.ndarray | None = None) -> SceneEstimate:
         scene_cam = cam_mod.pinhole(camera, w, h)
         key = fit_key_light(scene_cam, objects, bg.shadow_mask)
         lin3 = srgb_to_linear(srgb)  # the linear image, once for the steps below
-        if key is not None and FIND_IN_SHADOW:
+        if FIND_IN_SHADOW and (key is not None or UNPULL_KEY):
             # what the dark-object tests read, for both steps below: found regions and fitted silhouettes
             occupied, gradient = fg | silhouettes(scene_cam, objects, (h, w)), colour_gradient(srgb)
             if UNPULL_KEY:
                 key = key_without_dark_objects(scene_cam, objects, key, bg.shadow_mask, occupied, srgb, gradient)
+        if key is not None and FIND_IN_SHADOW:
             bg, fg, objects = _objects_in_shadow(srgb, lin3, objects, camera, key, bg, fg, w, h, irradiance,
                                                  ground_lin, occupied, gradient)
             # a piece freed from the shadow mask beside an object is often its shaded side (a coloured box's

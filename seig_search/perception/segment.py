@@ -14,7 +14,7 @@ from skimage.feature import peak_local_max
 
 from seig_search.perception.colorspace import chromaticity, srgb_to_linear, to_lab
 from seig_search.perception.colour_parts import PART_MIN_HUE_GAP, distinct_hues, split_by_colour
-from seig_search.perception.concavity import join_slivers, split_by_concavity
+from seig_search.perception.concavity import join_slivers, solidity, split_by_concavity
 from seig_search.perception.shadow_objects import MIN_PIECE_SHARE, spread
 from seig_search.perception.types import Background, Region
 
@@ -194,6 +194,9 @@ SOFT_OBJECT_LEVELS = (0.1, 0.9)  # median brightness, as a share of the lit grou
 # soft outline is still an object: grey objects whose lit top matches the ground (0.51-0.57 on 530 scenes of
 # bench_perception.py); the soft regions dropped were pools of light and lit ground (0.97-3.5) and dark
 # pieces of objects found whole elsewhere (0.01-0.03)
+DARK_OBJECT_LEVEL = 0.05  # ... and down to this share, a soft-outlined region that is large and convex
+DARK_OBJECT_SHARE = 0.018  # of the image's pixels (295 at 128 x 128)
+DARK_OBJECT_SOLIDITY = 0.85  # area over convex hull area
 
 
 def colour_gradient(srgb: np.ndarray) -> np.ndarray:
@@ -211,7 +214,14 @@ def outlined_object(mask: np.ndarray, grad: np.ndarray, fg: np.ndarray, lum: np.
     if ground_level is None:
         return False
     low, high = SOFT_OBJECT_LEVELS
-    return low * ground_level < float(np.median(lum[mask])) < high * ground_level
+    level = float(np.median(lum[mask]))
+    if low * ground_level < level < high * ground_level:
+        return True
+    # A dark grey object standing in its own cast shadow meets dark ground on most of its outline, so the
+    # outline reads soft and its level falls under ``low``; it is large and convex where dark leftovers of
+    # objects found elsewhere are small or ragged.
+    return (DARK_OBJECT_LEVEL * ground_level < level <= low * ground_level
+            and mask.sum() >= DARK_OBJECT_SHARE * mask.size and solidity(mask) >= DARK_OBJECT_SOLIDITY)
 
 
 def _sharp_outline(mask: np.ndarray, grad: np.ndarray, fg: np.ndarray) -> bool:

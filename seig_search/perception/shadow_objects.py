@@ -35,6 +35,7 @@ MIN_CORE_PX = 40  # pixels left inside the rim for the inner spread to be measur
 MIN_CORE_SPREAD = 0.25  # std over mean inside the rim: ground-shadow pieces measured up to 0.22, the grey
 # objects the whole-piece bound missed 0.27-0.36 (370 scenes of bench_perception.py)
 PULLED_SHARE = 0.5  # an object-like piece this much inside the first key fit's drawn shadows may have pulled it
+FIT_WHEN_NONE = True  # no direction fits the whole mask: fit it without the object-like pieces
 KEPT_IOU_SHARE = 0.7  # ... and the fit without it must keep this share of the first fit's overlap (see below)
 
 
@@ -111,22 +112,26 @@ def lit_top_above(piece: np.ndarray, regions: list[np.ndarray], lin3: np.ndarray
     return best
 
 
-def key_without_dark_objects(cam: PinholeCamera, objects: list[ObjectEstimate], key: KeyLightFit,
+def key_without_dark_objects(cam: PinholeCamera, objects: list[ObjectEstimate], key: KeyLightFit | None,
                              shadow: np.ndarray | None, occupied: np.ndarray, srgb: np.ndarray,
-                             gradient: np.ndarray) -> KeyLightFit:
+                             gradient: np.ndarray) -> KeyLightFit | None:
     """The key light fitted again without the pieces of ``shadow`` that look like objects (uneven, convex, crisp:
     :func:`unexplained_shadow_pieces` with no drawn shadows) yet lie mostly in ``key``'s drawn shadows; ``key``
     itself where there is none or the refit is refused.
 
     A grey object taken for shadow pulls the fit of the sun towards directions that shade it, and the drawn
-    shadows then explain it away. ``occupied``: found regions and fitted silhouettes; ``gradient``: the image's
-    colour gradient (segment.py).
+    shadows then explain it away. A large one can also leave no direction whose drawn shadows overlap the mask
+    enough (``key`` None): the sun is then fitted to the mask without all such pieces, and kept when that fit
+    passes on its own. ``occupied``: found regions and fitted silhouettes; ``gradient``: the image's colour
+    gradient (segment.py).
     """
     if shadow is None:
         return key
+    looks = unexplained_shadow_pieces(shadow, np.zeros_like(shadow), occupied, srgb, gradient)
+    if key is None:
+        return fit_key_light(cam, objects, shadow & ~np.any(looks, axis=0)) if looks and FIT_WHEN_NONE else None
     drawn = ndi.binary_dilation(drawn_shadows(cam, objects, light_vector(key.azimuth_deg, key.elevation_deg),
                                               shadow.shape), iterations=MARGIN_PX)
-    looks = unexplained_shadow_pieces(shadow, np.zeros_like(drawn), occupied, srgb, gradient)
     pulled = [p for p in looks if float(drawn[p].mean()) >= PULLED_SHARE]
     if not pulled:
         return key
