@@ -35,8 +35,8 @@ MIN_CORE_PX = 40  # pixels left inside the rim for the inner spread to be measur
 MIN_CORE_SPREAD = 0.25  # std over mean inside the rim: ground-shadow pieces measured up to 0.22, the grey
 # objects the whole-piece bound missed 0.27-0.36 (370 scenes of bench_perception.py)
 PULLED_SHARE = 0.5  # an object-like piece this much inside the first key fit's drawn shadows may have pulled it
-FIT_WHEN_NONE = True  # no direction fits the whole mask: fit it without the object-like pieces
 KEPT_IOU_SHARE = 0.7  # ... and the fit without it must keep this share of the first fit's overlap (see below)
+FIT_WHEN_NONE = True  # where no direction fits the whole mask, fit the sun without all object-like pieces
 
 
 def unexplained_shadow_pieces(shadow: np.ndarray, drawn_shadows: np.ndarray, objects: np.ndarray,
