@@ -10,7 +10,7 @@ import pytest
 from bench_scripts import load
 from drawn_estimates import GROUND, SIZE, estimate, placed_object, region_of, shade_right_half
 
-from index_pass import owners
+from index_pass import owners, visible_ids
 from seig_search.perception.same_object import (FEATURES, MODEL_PATH, Pair, best_join, load_model, pair_features,
                                                 same_probability, touching_pairs)
 
@@ -159,8 +159,7 @@ def test_on_a_render_the_join_makes_one_object_of_two_regions(render_primitives,
 
     analyse_mod = importlib.import_module("seig_search.perception.analyse")  # the package exports the function
     spec, res = render_primitives(1064)
-    ids = spec.pass_indices()
-    visible = {ids[o.name] for o in spec.objects if (res.index == ids[o.name]).any()}
+    visible = visible_ids(spec, res.index)
 
     monkeypatch.setattr(analyse_mod, "JOIN_SAME_OBJECT", False)
     before = owners(analyse_mod.analyse(res.srgb()), res.index)

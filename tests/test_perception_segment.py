@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 from scipy import ndimage as ndi
 
-from index_pass import owners
+from index_pass import owners, visible_ids
 from render_pool.color import linear_to_srgb
 from seig_search.perception.background import analyse_background, denoise
 from seig_search.perception.segment import foreground_mask, segment_instances
@@ -326,8 +326,7 @@ def test_a_dark_grey_cube_in_its_own_shadow_is_counted(render_primitives, monkey
 
     analyse_mod = importlib.import_module("seig_search.perception.analyse")
     spec, res = render_primitives(14738)
-    ids = spec.pass_indices()
-    visible = {ids[o.name] for o in spec.objects if (res.index == ids[o.name]).any()}
+    visible = visible_ids(spec, res.index)
     assert sorted(owners(analyse_mod.analyse(res.srgb()), res.index)) == sorted(visible)
     monkeypatch.setattr(segment, "DARK_OBJECT_LEVEL", segment.SOFT_OBJECT_LEVELS[0])  # the rule off
     before = owners(analyse_mod.analyse(res.srgb()), res.index)

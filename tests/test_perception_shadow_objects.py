@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 from scipy import ndimage as ndi
 
-from index_pass import owners
+from index_pass import owners, visible_ids
 from seig_search.perception.cast_shadows import light_vector, shadow_footprints, silhouettes
 from seig_search.perception.geometry import PinholeCamera
 from seig_search.perception.segment import colour_gradient
@@ -121,8 +121,7 @@ def test_on_a_render_a_grey_object_no_longer_pulls_the_key_light_over_itself(ren
 
     analyse_mod = importlib.import_module("seig_search.perception.analyse")  # the package exports the function
     spec, res = render_primitives(14954)
-    ids = spec.pass_indices()
-    visible = {ids[o.name] for o in spec.objects if (res.index == ids[o.name]).any()}
+    visible = visible_ids(spec, res.index)
 
     monkeypatch.setattr(analyse_mod, "UNPULL_KEY", False)
     before = owners(analyse_mod.analyse(res.srgb()), res.index)
@@ -142,8 +141,7 @@ def test_on_a_render_a_grey_object_that_leaves_no_key_fit_is_found(render_primit
 
     analyse_mod = importlib.import_module("seig_search.perception.analyse")
     spec, res = render_primitives(14681)
-    ids = spec.pass_indices()
-    visible = {ids[o.name] for o in spec.objects if (res.index == ids[o.name]).any()}
+    visible = visible_ids(spec, res.index)
     after = owners(analyse_mod.analyse(res.srgb()), res.index)
     assert sorted(after) == sorted(visible)
     monkeypatch.setattr(shadow_objects, "FIT_WHEN_NONE", False)
