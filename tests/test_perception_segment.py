@@ -115,6 +115,23 @@ def test_a_small_part_of_another_hue_beside_a_large_object_is_its_own_object():
     assert (blue & small).sum() > 0.8 * small.sum() and (blue & big).sum() < 0.1 * small.sum()
 
 
+def test_a_large_grey_part_darker_than_the_lit_ground_is_its_own_object():
+    """A grey object beside a large coloured one is a small share of their blob, and evenly lit it has no shading
+    to tell; at 0.6 % of the image and under the lit ground's level it is an object (lit ground would not be
+    foreground), where the ground's level is known; brighter than the ground it is a highlight."""
+    from seig_search.perception.colour_parts import split_by_colour
+
+    # 120 px beside a box of 1764: 6 % of the blob, 1.3 % of the image; linear r+g+b 0.45 against the ground's 0.66
+    srgb, big, small = _red_box_and_part(slice(36, 48), slice(62, 72), (0.15, 0.15, 0.15))
+    ground_level = 3 * 0.22
+    parts = split_by_colour(srgb, big | small, 10, ground_level=ground_level)
+    assert len(parts) == 2
+    grey = max(parts, key=lambda p: (p & small).sum())
+    assert (grey & small).sum() > 0.8 * small.sum() and (grey & big).sum() < 0.1 * small.sum()
+    assert len(split_by_colour(srgb, big | small, 10)) == 1  # the ground's level unknown
+    assert len(split_by_colour(srgb, big | small, 10, ground_level=0.3)) == 1  # brighter than the lit ground
+
+
 def _small_part_beside_a_box(level: float) -> list[np.ndarray]:
     """Colour parts of a red box with a blue part of 24 px (0.26 % of the image) at its side, at ``level``."""
     from seig_search.perception.colour_parts import split_by_colour
@@ -329,5 +346,22 @@ def test_a_dark_grey_cube_in_its_own_shadow_is_counted(render_primitives, monkey
     visible = visible_ids(spec, res.index)
     assert sorted(owners(analyse_mod.analyse(res.srgb()), res.index)) == sorted(visible)
     monkeypatch.setattr(segment, "DARK_OBJECT_LEVEL", segment.SOFT_OBJECT_LEVELS[0])  # the rule off
+    before = owners(analyse_mod.analyse(res.srgb()), res.index)
+    assert not set(visible) <= set(before)  # the cube is missed (its shadow piece may stand in its place)
+
+
+def test_a_grey_object_beside_a_coloured_one_is_counted(render_primitives, monkeypatch):
+    """Generated scene 14992: a grey sphere touching a brown object is a tenth of their blob and evenly lit, so
+    its grey superpixels joined the brown object; as a large grey group under the lit ground's level it is
+    kept apart, and every region stands for a different true object."""
+    import importlib
+
+    from seig_search.perception import colour_parts
+
+    analyse_mod = importlib.import_module("seig_search.perception.analyse")
+    spec, res = render_primitives(14992)
+    visible = visible_ids(spec, res.index)
+    assert sorted(owners(analyse_mod.analyse(res.srgb()), res.index)) == sorted(visible)
+    monkeypatch.setattr(colour_parts, "GREY_MIN_IMAGE_SHARE", None)  # the rule off
     before = owners(analyse_mod.analyse(res.srgb()), res.index)
     assert len(set(before)) == len(before) == len(visible) - 1

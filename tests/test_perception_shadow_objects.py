@@ -70,7 +70,34 @@ def test_an_even_shadow_patch_and_drawn_shadows_are_not_objects():
     c0, c1 = cols.min() + int(0.25 * np.ptp(cols)), cols.min() + int(0.75 * np.ptp(cols))
     notch[r0:r1, c0:c1] = True
     srgb[body & notch] = 0.6
+    srgb[body & ~notch] = 0.3  # evenly dark: the U of a shadow
     assert unexplained_shadow_pieces(shadow & ~notch, drawn, found_mask, srgb, colour_gradient(srgb)) == []
+
+
+def _box_with_its_shadow():
+    """The scene's black box (lit left half, shaded right half) joined by a flat cast shadow that runs to its
+    right along the ground: one shadow-mask piece, an L far from convex."""
+    srgb, shadow, drawn, found_mask, body = _scene(dark_body=True)
+    rows, cols = np.nonzero(body)
+    cast = np.zeros_like(body)
+    cast[rows.max() - 11:rows.max() - 8, int(cols.mean()):] = True  # three rows to the frame
+    cast &= ~body & ~drawn
+    srgb[cast] = 0.3
+    return srgb, shadow | cast, drawn, found_mask, body | cast
+
+
+def test_a_box_joined_with_its_cast_shadow_is_found_by_its_faces(monkeypatch):
+    """Not convex, yet varying inside its rim as lit and shaded faces do (far more than any shadow): a grey
+    object and its own cast shadow in one piece; the solidity test alone drops it."""
+    from seig_search.perception import shadow_objects
+    from seig_search.perception.concavity import SLIVER_MAX_SOLIDITY, solidity
+
+    srgb, shadow, drawn, found_mask, piece = _box_with_its_shadow()
+    assert solidity(piece) < SLIVER_MAX_SOLIDITY
+    pieces = unexplained_shadow_pieces(shadow, drawn, found_mask, srgb, colour_gradient(srgb))
+    assert len(pieces) == 1 and (pieces[0] & piece).sum() > 0.6 * piece.sum()
+    monkeypatch.setattr(shadow_objects, "JOINED_CORE_SPREAD", None)  # the rule off
+    assert unexplained_shadow_pieces(shadow, drawn, found_mask, srgb, colour_gradient(srgb)) == []
 
 
 def test_a_shaded_body_joins_the_grey_lit_top_above_it_not_a_coloured_one():
@@ -125,7 +152,7 @@ def test_on_a_render_a_grey_object_no_longer_pulls_the_key_light_over_itself(ren
 
     monkeypatch.setattr(analyse_mod, "UNPULL_KEY", False)
     before = owners(analyse_mod.analyse(res.srgb()), res.index)
-    assert len(set(before)) == len(before) == len(visible) - 1  # one object missed
+    assert not set(visible) <= set(before)  # the grey object is missed (a shadow piece may stand in its place)
     monkeypatch.setattr(analyse_mod, "UNPULL_KEY", True)
     after = owners(analyse_mod.analyse(res.srgb()), res.index)
     assert sorted(after) == sorted(visible)

@@ -17,6 +17,8 @@ from seig_search.perception.colorspace import chromaticity, linear_to_srgb, srgb
 GREY_MIN_LEVEL = 0.06  # linear r+g+b: below this a superpixel is dark, not grey
 GREY_MIN_SHARE = 0.25  # a grey group this share of its blob is an object of its own
 GREY_MIN_CV = 0.15  # brightness spread (std / mean over superpixels) of a grey object: faces in light and shade
+GREY_MIN_IMAGE_SHARE = 0.006  # ... or a grey group this share of the image, darker than the lit ground, whatever
+# its share of a large blob (a grey object beside or behind a coloured one; None: off)
 MIN_PART_SHARE = 0.08  # a colour part smaller than this share of its blob joins a neighbour (set on dev seeds)
 PART_MIN_IMAGE_SHARE = 0.0015  # ... unless it covers this share of the image and differs clearly in hue,
 PART_LIT_IMAGE_SHARE = 0.003  # ... and, below this share, is lit: a small dark part's hue is a metal's reflection
@@ -28,12 +30,13 @@ PART_MIN_HUE_GAP = 25.0  # degrees of sRGB hue between such a part and the neigh
 
 
 def split_by_colour(srgb: np.ndarray, comp: np.ndarray, min_size: int, tol: float = 18.0,
-                     join_hues: bool = True) -> list[np.ndarray]:
+                     join_hues: bool = True, ground_level: float | None = None) -> list[np.ndarray]:
     """Split one connected component where its chromaticity changes.
 
     SLIC superpixels inside the component are merged greedily by chromaticity (shading-invariant), so faces of
     one object in light and shade join while differently coloured neighbours stay apart. Superpixels whose
     chromaticity means little (very dark, or white highlights) join the neighbour they touch most.
+    ``ground_level``: the lit ground's linear r+g+b, when known (a large grey group below it is an object).
     """
     area = int(comp.sum())
     if area < 3 * min_size:
@@ -101,11 +104,18 @@ def split_by_colour(srgb: np.ndarray, comp: np.ndarray, min_size: int, tol: floa
         if grey[i - 1]:
             grey_size[find(i)] = grey_size.get(find(i), 0.0) + size[i - 1]
             grey_levels.setdefault(find(i), []).append(bright[i - 1])
+    large_grey = set()
     for root, sz in grey_size.items():
         lv = np.array(grey_levels[root])
         shaded = lv.size >= 2 and float(np.std(lv) / max(np.mean(lv), 1e-6)) >= GREY_MIN_CV
         if sz >= max(2 * min_size, GREY_MIN_SHARE * area) and shaded:
             cw[root] = (np.zeros(2), sz)
+        elif (GREY_MIN_IMAGE_SHARE is not None and ground_level is not None and sz >= max(2 * min_size, GREY_MIN_IMAGE_SHARE * comp.size)
+              and float(np.sum(lv * np.array([size[i - 1] for i in idx if grey[i - 1] and find(i) == root])) / sz) < ground_level):
+            # lit ground is the brightest grey a scene shows; a large group under it, among coloured parts, is
+            # a grey object (the lit ground itself would not be foreground)
+            cw[root] = (np.zeros(2), sz)
+            large_grey.add(root)
     # unreliable superpixels join the reliable cluster they share the longest border with
     for _ in range(3):
         for i in idx:
@@ -117,17 +127,20 @@ def split_by_colour(srgb: np.ndarray, comp: np.ndarray, min_size: int, tol: floa
     roots = np.array([0] + [find(i) for i in idx])
     merged = roots[labels]
     parts = []
+    kept_grey = []
     for root in np.unique(merged[merged > 0]):
         m = np.zeros(comp.shape, bool)
         m[r0:r1, c0:c1] = merged == root
         parts.append(m)
+        if int(root) in large_grey:
+            kept_grey.append(m)
     if join_hues:
         parts = join_same_hue(parts, srgb_to_linear(srgb), tol)
     if len(parts) < 2:
         return [comp]
     # pieces too small to be an object go to the neighbour they touch most
     need = max(2 * min_size, int(MIN_PART_SHARE * area))
-    big = [p for p in parts if p.sum() >= need]
+    big = [p for p in parts if p.sum() >= need or any(p is g for g in kept_grey)]
     # A part of a clearly different hue that is large for the image (not only for its blob) is an object
     # peeking out beside or behind a large one, not a tinted patch of it; a small one must be lit to tell.
     need_image = max(2 * min_size, int(PART_MIN_IMAGE_SHARE * comp.size))

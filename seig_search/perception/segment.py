@@ -265,7 +265,7 @@ def segment_instances(srgb: np.ndarray, fg: np.ndarray, bg: Background | None = 
         if comp.sum() < min_size:
             continue
         pieces = []
-        for part in split_by_colour(srgb, comp, min_size, join_hues=join_hues):
+        for part in split_by_colour(srgb, comp, min_size, join_hues=join_hues, ground_level=ground_level):
             for sub in _split_by_shape(part, min_size):
                 cut = split_by_concavity(sub, min_size, shadow_like, distinct)
                 pieces.extend(c for c in cut if c.sum() >= min_size)

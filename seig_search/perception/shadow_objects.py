@@ -34,6 +34,8 @@ PENUMBRA_PX = 2  # a shadow's soft rim: its brightness spread lies there, inside
 MIN_CORE_PX = 40  # pixels left inside the rim for the inner spread to be measured
 MIN_CORE_SPREAD = 0.25  # std over mean inside the rim: ground-shadow pieces measured up to 0.22, the grey
 # objects the whole-piece bound missed 0.27-0.36 (370 scenes of bench_perception.py)
+JOINED_CORE_SPREAD = 0.4  # ... a piece varying this much inside its rim is an object even where its outline is
+# not convex: a grey box joined with its own cast shadow (shadows measured up to 0.31, most under 0.2)
 PULLED_SHARE = 0.5  # an object-like piece this much inside the first key fit's drawn shadows may have pulled it
 KEPT_IOU_SHARE = 0.7  # ... and the fit without it must keep this share of the first fit's overlap (see below)
 FIT_WHEN_NONE = True  # where no direction fits the whole mask, fit the sun without all object-like pieces
@@ -60,13 +62,21 @@ def unexplained_shadow_pieces(shadow: np.ndarray, drawn_shadows: np.ndarray, obj
             continue
         if not uneven(lum, piece):
             continue  # evenly dark: a shadow of something the fits missed, or of another light
-        if solidity(piece) < SLIVER_MAX_SOLIDITY:
+        if solidity(piece) < SLIVER_MAX_SOLIDITY and not _faces_inside(lum, piece):
             continue  # no primitive's outline: a ragged piece of shadow
         edge = piece & ~ndi.binary_erosion(piece)
         if float(np.percentile(gradient[edge], 75)) < MIN_OUTLINE_GRADIENT:
             continue
         pieces.append(piece)
     return pieces
+
+
+def _faces_inside(lum: np.ndarray, piece: np.ndarray) -> bool:
+    """Does ``piece`` vary inside its rim far more than a shadow does (an object's lit and shaded faces)?"""
+    if JOINED_CORE_SPREAD is None:
+        return False
+    core = inside_rim(piece)
+    return core is not None and spread(lum[core]) >= JOINED_CORE_SPREAD
 
 
 def uneven(lum: np.ndarray, piece: np.ndarray) -> bool:
