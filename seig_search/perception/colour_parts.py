@@ -99,21 +99,20 @@ def split_by_colour(srgb: np.ndarray, comp: np.ndarray, min_size: int, tol: floa
                 parent[rb] = ra
     grey_size: dict[int, float] = {}
     grey_levels: dict[int, list] = {}
+    grey_light: dict[int, float] = {}  # level x pixels, for each group's mean level
     bright = mean_lin.sum(axis=1)
     for i in idx:
         if grey[i - 1]:
             grey_size[find(i)] = grey_size.get(find(i), 0.0) + size[i - 1]
             grey_levels.setdefault(find(i), []).append(bright[i - 1])
+            grey_light[find(i)] = grey_light.get(find(i), 0.0) + bright[i - 1] * size[i - 1]
     large_grey = set()
     for root, sz in grey_size.items():
         lv = np.array(grey_levels[root])
         shaded = lv.size >= 2 and float(np.std(lv) / max(np.mean(lv), 1e-6)) >= GREY_MIN_CV
         if sz >= max(2 * min_size, GREY_MIN_SHARE * area) and shaded:
             cw[root] = (np.zeros(2), sz)
-        elif (GREY_MIN_IMAGE_SHARE is not None and ground_level is not None and sz >= max(2 * min_size, GREY_MIN_IMAGE_SHARE * comp.size)
-              and float(np.sum(lv * np.array([size[i - 1] for i in idx if grey[i - 1] and find(i) == root])) / sz) < ground_level):
-            # lit ground is the brightest grey a scene shows; a large group under it, among coloured parts, is
-            # a grey object (the lit ground itself would not be foreground)
+        elif _large_and_under_ground(sz, grey_light[root] / sz, min_size, comp.size, ground_level):
             cw[root] = (np.zeros(2), sz)
             large_grey.add(root)
     # unreliable superpixels join the reliable cluster they share the longest border with
@@ -163,6 +162,16 @@ def split_by_colour(srgb: np.ndarray, comp: np.ndarray, min_size: int, tol: floa
     _, near = ndi.distance_transform_edt(marker == 0, return_indices=True)
     filled = marker[near[0], near[1]] * comp
     return [filled == i for i in range(1, len(big) + 1)]
+
+
+def _large_and_under_ground(px: float, level: float, min_size: int, image_px: int,
+                            ground_level: float | None) -> bool:
+    """Is a grey group of ``px`` pixels at mean ``level`` a grey object whatever its share of the blob? Lit
+    ground is the brightest grey a scene shows and is not foreground, so a large group under it, among coloured
+    parts, is an object beside or behind them."""
+    if GREY_MIN_IMAGE_SHARE is None or ground_level is None:
+        return False
+    return px >= max(2 * min_size, GREY_MIN_IMAGE_SHARE * image_px) and level < ground_level
 
 
 def join_same_hue(parts: list[np.ndarray], lin3: np.ndarray, tol: float) -> list[np.ndarray]:

@@ -73,18 +73,18 @@ def unexplained_shadow_pieces(shadow: np.ndarray, drawn_shadows: np.ndarray, obj
 
 def _faces_inside(lum: np.ndarray, piece: np.ndarray) -> bool:
     """Does ``piece`` vary inside its rim far more than a shadow does (an object's lit and shaded faces)?"""
-    if JOINED_CORE_SPREAD is None:
-        return False
-    core = inside_rim(piece)
-    return core is not None and spread(lum[core]) >= JOINED_CORE_SPREAD
+    return JOINED_CORE_SPREAD is not None and core_spread(lum, piece) >= JOINED_CORE_SPREAD
 
 
 def uneven(lum: np.ndarray, piece: np.ndarray) -> bool:
     """Does the brightness ``lum`` vary over ``piece`` as over an object's faces, not as over a shadow?"""
-    if spread(lum[piece]) >= MIN_BRIGHTNESS_SPREAD:
-        return True
+    return spread(lum[piece]) >= MIN_BRIGHTNESS_SPREAD or core_spread(lum, piece) >= MIN_CORE_SPREAD
+
+
+def core_spread(lum: np.ndarray, piece: np.ndarray) -> float:
+    """Brightness spread of ``piece`` inside its soft rim; 0 when too little is left to judge."""
     core = inside_rim(piece)
-    return core is not None and spread(lum[core]) >= MIN_CORE_SPREAD
+    return spread(lum[core]) if core is not None else 0.0
 
 
 def inside_rim(mask: np.ndarray) -> np.ndarray | None:
