@@ -106,6 +106,33 @@ def test_a_dark_blob_with_a_highlight_stays_whole_where_the_model_drops_it(monke
     assert not refine_foreground(srgb, bg, fg, min_size=10, model=model)[1][sphere].any()
 
 
+def test_an_evenly_lit_grey_object_apart_stays_where_the_shadows_are_tinted(monkeypatch):
+    """A grey disc under a soft key light: as flat and as dark as shade, and the scripted model drops it with
+    every colourless pixel. Where the shadows carry the ambient light's (blue) tint and the disc does not, it
+    is an object; a patch of tinted shade of the same size, level and crisp outline stays shade. Under a
+    colourless ambient the two cannot be told apart and the disc goes too."""
+    srgb, bg, fg, parts = _drawn()
+    rr, cc = np.mgrid[0:64, 0:64]
+    disc = (rr - 12) ** 2 + (cc - 14) ** 2 <= 30  # ~97 px, apart from the box and the patches
+    lin = srgb_to_linear(srgb)
+    shade = np.array([0.8, 0.9, 1.3], np.float32)  # the ambient light's tint in the shade
+    for m in (parts["shadow"], parts["edged"] & ~parts["grey"], parts["dark_patch"]):
+        lin[m] *= shade
+    lin[disc] = 0.3 * 0.35  # evenly lit, 0.35 of the ground's level, colourless
+    tinted = np.clip(linear_to_srgb(lin), 0.0, 1.0).astype(np.float32)
+    fg = fg | disc
+    bg.ground_mask[disc] = False
+    model = _scripted_forest("chroma", 10.0, 0.0, 1.0)  # scripted: colourless pixels are not objects
+    _, fg2 = refine_foreground(tinted, bg, fg, min_size=10, model=model)
+    assert fg2[disc].all() and not fg2[parts["dark_patch"]].any() and not fg2[parts["lit_patch"]].any()
+    shaded = (parts["shadow"] | parts["edged"] | parts["dark_patch"])[..., None]
+    colourless = np.clip(linear_to_srgb(np.where(shaded, lin / shade, lin)), 0.0, 1.0).astype(np.float32)
+    _, neutral = refine_foreground(colourless, bg, fg, min_size=10, model=model)
+    assert not neutral[disc].any()
+    monkeypatch.setattr(object_pixels, "REKEEP_FLAT_GREY", False)
+    assert not refine_foreground(tinted, bg, fg, min_size=10, model=model)[1][disc].any()
+
+
 def test_the_shipped_model_names_its_cues():
     model = load_model()
     assert model is not None and model["features"] == list(FEATURES)

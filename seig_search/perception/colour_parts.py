@@ -143,9 +143,15 @@ def split_by_colour(srgb: np.ndarray, comp: np.ndarray, min_size: int, tol: floa
     # A part of a clearly different hue that is large for the image (not only for its blob) is an object
     # peeking out beside or behind a large one, not a tinted patch of it; a small one must be lit to tell.
     need_image = max(2 * min_size, int(PART_MIN_IMAGE_SHARE * comp.size))
+    # Repeated until none is added: a part may touch only another such part (two small objects side by side
+    # behind a large one).
     lin_full = None
-    for p in parts:
-        if need_image <= p.sum() < need and big:
+    added = True
+    while added and big:
+        added = False
+        for p in parts:
+            if not need_image <= p.sum() < need or any(p is q for q in big):
+                continue
             if lin_full is None:
                 lin_full = srgb_to_linear(srgb)
             ring = ndi.binary_dilation(p, iterations=1) & ~p
@@ -154,6 +160,7 @@ def split_by_colour(srgb: np.ndarray, comp: np.ndarray, min_size: int, tol: floa
             lit = p.sum() >= PART_LIT_IMAGE_SHARE * comp.size or float(lin_full[p].sum(axis=1).mean()) >= PART_MIN_LEVEL
             if max(touch) > 0 and lit and distinct_hues(lin_full, p, nb, tol=PART_MIN_HUE_GAP):
                 big.append(p)
+                added = True
     if not big:
         return [comp]
     marker = np.zeros(comp.shape, int)

@@ -174,6 +174,52 @@ def varied_blobs_dropped(fg: np.ndarray, new_fg: np.ndarray, lum: np.ndarray) ->
     return keep
 
 
+FLAT_GREY_MIN_SHARE = 0.006  # of the image (98 px at 128 x 128): a dropped piece this large may be a grey object
+FLAT_GREY_SOLIDITY = 0.8  # ... when its outline is convex,
+FLAT_GREY_EDGE = 11.0  # ... crisp (75th percentile of the Lab gradient along it; shadow_objects.MIN_OUTLINE_GRADIENT
+# is 8, where the piece also varies as a grey object's faces do; this one may be evenly lit),
+FLAT_GREY_LEVELS = (0.25, 0.65)  # ... its median linear brightness this share of the lit ground's,
+FLAT_GREY_MAX_CHROMA = 0.1  # ... colourless (CIELAB chroma, median) where the image's shadows are tinted
+FLAT_GREY_SHADE_TINT = 0.5  # (median chroma of the shadow mask at least this): a shade takes the ambient
+# light's tint, a surface the key light reaches does not; under a colourless ambient the two look alike,
+FLAT_GREY_MAX_CONTACT = 0.2  # ... and it stands apart: this share of its outline at most on kept foreground
+REKEEP_FLAT_GREY = True
+
+
+def flat_grey_pieces(fg: np.ndarray, new_fg: np.ndarray, smooth: np.ndarray, lab: np.ndarray,
+                     ground: np.ndarray, shadow: np.ndarray) -> np.ndarray:
+    """The pieces of ``fg`` that ``new_fg`` leaves out and that look like an evenly lit grey object rather than
+    shade: large, convex, crisply outlined, colourless where the shadows are tinted, mid-dark and standing
+    apart. Such an object (a grey sphere or box under a soft key light) has a shadow's level and flatness, and
+    the per-pixel cues take it for one; a cast shadow carries the ambient light's tint and meets its caster."""
+    from seig_search.perception.segment import colour_gradient
+
+    keep = np.zeros(fg.shape, bool)
+    chroma = np.hypot(lab[..., 1], lab[..., 2])
+    if not ground.any() or not shadow.any() or float(np.median(chroma[shadow])) < FLAT_GREY_SHADE_TINT:
+        return keep
+    labels, n = ndi.label(fg & ~new_fg)
+    if n == 0:
+        return keep
+    lum = srgb_to_linear(smooth).sum(axis=2)
+    ground_level = float(np.median(lum[ground]))
+    gradient = None
+    for k in range(1, n + 1):
+        piece = labels == k
+        if piece.sum() < FLAT_GREY_MIN_SHARE * fg.size or float(np.median(chroma[piece])) > FLAT_GREY_MAX_CHROMA:
+            continue
+        level = float(np.median(lum[piece])) / max(ground_level, 1e-6)
+        if not FLAT_GREY_LEVELS[0] <= level <= FLAT_GREY_LEVELS[1] or solidity(piece) < FLAT_GREY_SOLIDITY:
+            continue
+        ring = ndi.binary_dilation(piece) & ~piece
+        if (ring & new_fg).sum() > FLAT_GREY_MAX_CONTACT * ring.sum():
+            continue
+        gradient = colour_gradient(smooth) if gradient is None else gradient
+        if np.percentile(gradient[piece & ~ndi.binary_erosion(piece)], 75) >= FLAT_GREY_EDGE:
+            keep |= piece
+    return keep
+
+
 def refine_foreground(smooth: np.ndarray, bg: Background, fg: np.ndarray, min_size: int,
                       model: dict | None = None) -> tuple[Background, np.ndarray]:
     """The foreground and background masks with the pixels the model disagrees on moved: foreground pixels
@@ -197,6 +243,8 @@ def refine_foreground(smooth: np.ndarray, bg: Background, fg: np.ndarray, min_si
     new_fg = drop_small((fg & ~drop) | add, min_size)
     if KEEP_VARIED_BLOBS:
         new_fg = new_fg | varied_blobs_dropped(fg, new_fg, srgb_to_linear(smooth).sum(axis=2))
+    if REKEEP_FLAT_GREY:
+        new_fg = new_fg | flat_grey_pieces(fg, new_fg, smooth, lab, bg.ground_mask, shadow)
     left = fg & ~new_fg  # what leaves the foreground goes to the shadow or the ground by its brightness
     field = bg.ground_field if bg.ground_field is not None else lab
     darker = lab[..., 0] < field[..., 0] - 5.0
