@@ -28,7 +28,7 @@ from seig_search.perception.colorspace import srgb_to_linear, to_lab
 from seig_search.perception.concavity import solidity
 from seig_search.perception.forest import forest_probability
 from seig_search.perception.model_file import read_model
-from seig_search.perception.shadow_objects import MIN_PIECE_SHARE, spread
+from seig_search.perception.shadow_objects import MIN_PIECE_SHARE, outline_gradient, spread
 from seig_search.perception.types import Background
 
 MODEL_PATH = Path(__file__).with_name("object_pixels_model.json")
@@ -186,12 +186,13 @@ FLAT_GREY_MAX_CONTACT = 0.2  # ... and it stands apart: this share of its outlin
 REKEEP_FLAT_GREY = True
 
 
-def flat_grey_pieces(fg: np.ndarray, new_fg: np.ndarray, smooth: np.ndarray, lab: np.ndarray,
+def flat_grey_pieces(fg: np.ndarray, new_fg: np.ndarray, smooth: np.ndarray, lab: np.ndarray, lum: np.ndarray,
                      ground: np.ndarray, shadow: np.ndarray) -> np.ndarray:
     """The pieces of ``fg`` that ``new_fg`` leaves out and that look like an evenly lit grey object rather than
     shade: large, convex, crisply outlined, colourless where the shadows are tinted, mid-dark and standing
     apart. Such an object (a grey sphere or box under a soft key light) has a shadow's level and flatness, and
-    the per-pixel cues take it for one; a cast shadow carries the ambient light's tint and meets its caster."""
+    the per-pixel cues take it for one; a cast shadow carries the ambient light's tint and meets its caster.
+    ``lum``: linear r+g+b of ``smooth``."""
     from seig_search.perception.segment import colour_gradient
 
     keep = np.zeros(fg.shape, bool)
@@ -199,23 +200,25 @@ def flat_grey_pieces(fg: np.ndarray, new_fg: np.ndarray, smooth: np.ndarray, lab
     if not ground.any() or not shadow.any() or float(np.median(chroma[shadow])) < FLAT_GREY_SHADE_TINT:
         return keep
     labels, n = ndi.label(fg & ~new_fg)
-    if n == 0:
+    large = np.flatnonzero(np.bincount(labels.ravel(), minlength=n + 1)[1:] >= FLAT_GREY_MIN_SHARE * fg.size) + 1
+    if large.size == 0:
         return keep
-    lum = srgb_to_linear(smooth).sum(axis=2)
-    ground_level = float(np.median(lum[ground]))
+    ground_level = max(float(np.median(lum[ground])), 1e-6)
     gradient = None
-    for k in range(1, n + 1):
+    for k in large:
         piece = labels == k
-        if piece.sum() < FLAT_GREY_MIN_SHARE * fg.size or float(np.median(chroma[piece])) > FLAT_GREY_MAX_CHROMA:
+        level = float(np.median(lum[piece])) / ground_level
+        if not FLAT_GREY_LEVELS[0] <= level <= FLAT_GREY_LEVELS[1]:
             continue
-        level = float(np.median(lum[piece])) / max(ground_level, 1e-6)
-        if not FLAT_GREY_LEVELS[0] <= level <= FLAT_GREY_LEVELS[1] or solidity(piece) < FLAT_GREY_SOLIDITY:
+        if float(np.median(chroma[piece])) > FLAT_GREY_MAX_CHROMA:
+            continue
+        if solidity(piece) < FLAT_GREY_SOLIDITY:
             continue
         ring = ndi.binary_dilation(piece) & ~piece
         if (ring & new_fg).sum() > FLAT_GREY_MAX_CONTACT * ring.sum():
             continue
         gradient = colour_gradient(smooth) if gradient is None else gradient
-        if np.percentile(gradient[piece & ~ndi.binary_erosion(piece)], 75) >= FLAT_GREY_EDGE:
+        if outline_gradient(piece, gradient) >= FLAT_GREY_EDGE:
             keep |= piece
     return keep
 
@@ -241,10 +244,11 @@ def refine_foreground(smooth: np.ndarray, bg: Background, fg: np.ndarray, min_si
     if not drop.any() and not add.any():
         return bg, fg
     new_fg = drop_small((fg & ~drop) | add, min_size)
+    lum = srgb_to_linear(smooth).sum(axis=2)
     if KEEP_VARIED_BLOBS:
-        new_fg = new_fg | varied_blobs_dropped(fg, new_fg, srgb_to_linear(smooth).sum(axis=2))
+        new_fg = new_fg | varied_blobs_dropped(fg, new_fg, lum)
     if REKEEP_FLAT_GREY:
-        new_fg = new_fg | flat_grey_pieces(fg, new_fg, smooth, lab, bg.ground_mask, shadow)
+        new_fg = new_fg | flat_grey_pieces(fg, new_fg, smooth, lab, lum, bg.ground_mask, shadow)
     left = fg & ~new_fg  # what leaves the foreground goes to the shadow or the ground by its brightness
     field = bg.ground_field if bg.ground_field is not None else lab
     darker = lab[..., 0] < field[..., 0] - 5.0

@@ -64,11 +64,15 @@ def unexplained_shadow_pieces(shadow: np.ndarray, drawn_shadows: np.ndarray, obj
             continue  # evenly dark: a shadow of something the fits missed, or of another light
         if solidity(piece) < SLIVER_MAX_SOLIDITY and not _faces_inside(lum, piece):
             continue  # no primitive's outline: a ragged piece of shadow
-        edge = piece & ~ndi.binary_erosion(piece)
-        if float(np.percentile(gradient[edge], 75)) < MIN_OUTLINE_GRADIENT:
+        if outline_gradient(piece, gradient) < MIN_OUTLINE_GRADIENT:
             continue
         pieces.append(piece)
     return pieces
+
+
+def outline_gradient(mask: np.ndarray, gradient: np.ndarray) -> float:
+    """75th percentile of ``gradient`` (segment.colour_gradient) along the outline of ``mask``: how crisp it is."""
+    return float(np.percentile(gradient[mask & ~ndi.binary_erosion(mask)], 75))
 
 
 def _faces_inside(lum: np.ndarray, piece: np.ndarray) -> bool:
