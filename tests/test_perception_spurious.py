@@ -13,7 +13,7 @@ from scipy import ndimage as ndi
 
 from seig_search.perception.cast_shadows import shadow_footprints
 from seig_search.perception.spurious import (FEATURES, MODEL_PATH, load_model, region_features, spurious_object,
-                                             spurious_probability)
+                                             spurious_objects, spurious_probability)
 from seig_search.perception.types import ObjectEstimate
 
 train = load("train_spurious_filter")
@@ -71,6 +71,13 @@ def test_the_shipped_model_ranks_the_shadow_patch_first_and_keeps_coloured_objec
     assert int(np.argmax(p)) == 1
     assert max(p[0], p[2], p[3]) < 0.1 < 0.2 < p[1]  # a drawn patch lacks a render's noise and soft edges
     assert spurious_object(srgb, est, dict(model, threshold=0.2)) == 1
+    # up to max_drops objects go, most likely first, only those above the threshold, never the last one
+    assert spurious_objects(srgb, est, dict(model, threshold=0.2, max_drops=2)) == [1]
+    two = spurious_objects(srgb, est, dict(model, threshold=0.0, max_drops=2))
+    assert len(two) == 2 and two[0] == 1
+    assert sorted(spurious_objects(srgb, est, dict(model, threshold=0.0, max_drops=9))) == sorted(
+        set(range(4)) - {int(np.argmin(p))})
+    assert spurious_object(srgb, est, dict(model, threshold=0.0, max_drops=2)) == 1
     # coloured boxes, each casting its seen shadow: nothing is dropped
     boxes = [_object(-1.2, 0.0, 1.0), _object(0.8, -1.5, 0.7), _object(1.0, 2.5, 0.8)]
     srgb, est = _estimate(boxes, [(0.1, 0.2, 0.8), (0.8, 0.2, 0.1), (0.8, 0.75, 0.1)], shadow_of=[0, 1, 2])
@@ -88,7 +95,7 @@ def test_the_model_file_records_its_training_and_matches_the_cues(tmp_path):
         assert all(f < len(FEATURES) for tree in model["trees"] for f in tree["feature"] if f >= 0)
     else:
         assert len(model["coef"]) == len(model["mean"]) == len(model["scale"]) == len(FEATURES)
-    assert 0.0 < model["threshold"] < 1.0
+    assert 0.0 < model["threshold"] < 1.0 and model.get("max_drops", 1) >= 1
     assert model["trained_on"]["seeds"] and model["trained_on"]["found_objects"] > 1000
     stale = dict(model, features=list(FEATURES)[::-1])
     path = tmp_path / "stale.json"
@@ -124,6 +131,12 @@ def test_scene_effect_counts_scenes_made_right_and_wrong():
     p = np.array([0.1, 0.9, 0.2, 0.8, 0.1, 0.3, 0.2, 0.1])
     assert train.scene_effect(n_true, n_found, scene_of, p, 0.5) == (1, 1)  # scene 0 fixed, scene 1 broken
     assert train.scene_effect(n_true, n_found, scene_of, p, 0.95) == (0, 0)
+    # two dropped where two are above the threshold: scene 0 loses its 0.9 and its 0.7 and goes wrong
+    p2 = np.array([0.7, 0.9, 0.2, 0.8, 0.1, 0.3, 0.2, 0.1])
+    assert train.scene_effect(n_true, n_found, scene_of, p2, 0.5) == (1, 1)
+    assert train.scene_effect(n_true, n_found, scene_of, p2, 0.5, max_drops=2) == (0, 1)
+    assert train.scene_effect(np.array([1]), np.array([3]), np.zeros(3, int), np.array([0.9, 0.8, 0.7]), 0.5,
+                              max_drops=5) == (1, 0)  # never the last object
 
 
 def test_the_written_model_applies_as_scikit_learn_predicts():

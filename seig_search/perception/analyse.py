@@ -29,7 +29,7 @@ from seig_search.perception.rejoin import MAX_UNION_COST, best_cost, rejoin_spli
 from seig_search.perception.shadow_objects import (MARGIN_PX, key_without_dark_objects, lit_top_above,
                                                   unexplained_shadow_pieces)
 from seig_search.perception.shadow_patches import shadow_patches
-from seig_search.perception.spurious import spurious_object
+from seig_search.perception.spurious import spurious_objects
 from seig_search.perception.tint import own_colour_pixels, region_from_mask
 from seig_search.perception.fit import fit_region
 from seig_search.perception.place import candidate_shapes, fit_object, outline_region, place_objects
@@ -190,9 +190,8 @@ def analyse(srgb: np.ndarray, alpha: np.ndarray | None = None) -> SceneEstimate:
                         cutout=use_alpha)  # type: ignore[arg-type]
     maps = EstimateMaps(srgb, est)  # what both learned steps read, drawn once
     if DROP_SPURIOUS and not use_alpha:  # trained on opaque scenes with a ground; cut-outs have neither
-        drop = spurious_object(srgb, est, maps=maps)
-        if drop is not None:
-            est.objects = [o for i, o in enumerate(objects) if i != drop]
+        drops = set(spurious_objects(srgb, est, maps=maps))
+        est.objects = [o for i, o in enumerate(objects) if i not in drops]
     split: frozenset[int] | None = None
     if SPLIT_JOINED and not use_alpha and 0 < len(est.objects) < MAX_OBJECTS:
         est.objects, split = _split_joined(srgb, est, fg, irradiance, ground_lin, maps)

@@ -126,12 +126,20 @@ def spurious_probability(features: np.ndarray, model: dict) -> np.ndarray:
     return 1.0 / (1.0 + np.exp(-(z @ np.asarray(model["coef"]) + float(model["intercept"]))))
 
 
-def spurious_object(srgb: np.ndarray, est: SceneEstimate, model: dict | None = None,
-                    maps: EstimateMaps | None = None) -> int | None:
-    """Index of the object of ``est`` to drop as spurious, or None. Never the last object."""
+def spurious_objects(srgb: np.ndarray, est: SceneEstimate, model: dict | None = None,
+                     maps: EstimateMaps | None = None) -> list[int]:
+    """Indices of the objects of ``est`` to drop as spurious, most likely first: those above the model's
+    threshold, at most its ``max_drops`` (1 where the file names none), never the last object."""
     if len(est.objects) < 2:
-        return None
+        return []
     model = model or load_model()
     p = spurious_probability(region_features(srgb, est, maps), model)
-    i = int(np.argmax(p))
-    return i if p[i] > float(model["threshold"]) else None
+    order = [int(i) for i in np.argsort(-p, kind="stable") if p[i] > float(model["threshold"])]
+    return order[:min(int(model.get("max_drops", 1)), len(est.objects) - 1)]
+
+
+def spurious_object(srgb: np.ndarray, est: SceneEstimate, model: dict | None = None,
+                    maps: EstimateMaps | None = None) -> int | None:
+    """Index of the object of ``est`` most likely spurious above the threshold, or None. Never the last one."""
+    drops = spurious_objects(srgb, est, dict(model or load_model(), max_drops=1), maps)
+    return drops[0] if drops else None
