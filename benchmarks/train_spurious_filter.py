@@ -170,14 +170,13 @@ def fit(data: dict, args: argparse.Namespace, provenance: dict) -> dict:
     from seig_search.perception.spurious import FEATURES
 
     model = _make(args)().fit(data["X"], data["y"])
-    drops = getattr(args, "max_drops", 1)
-    head = {"features": list(FEATURES), "threshold": args.threshold, "max_drops": drops,
+    head = {"features": list(FEATURES), "threshold": args.threshold, "max_drops": args.max_drops,
             "trained_on": provenance}
     if args.model == "logistic":
         scaler, logreg = model[0], model[-1]
         return {**head, "mean": scaler.mean_.tolist(), "scale": scaler.scale_.tolist(),
                 "coef": logreg.coef_[0].tolist(), "intercept": float(logreg.intercept_[0])}
-    return {**forest_file(model, FEATURES, args.threshold, provenance), "max_drops": drops}
+    return {**forest_file(model, FEATURES, args.threshold, provenance), "max_drops": args.max_drops}
 
 
 def parse_ranges(ranges: list[str]) -> list[int]:

@@ -12,7 +12,7 @@ from drawn_estimates import CAM, GROUND, LIGHT, SIZE, estimate, placed_object, r
 from scipy import ndimage as ndi
 
 from seig_search.perception.cast_shadows import shadow_footprints
-from seig_search.perception.spurious import (FEATURES, MODEL_PATH, load_model, region_features, spurious_object,
+from seig_search.perception.spurious import (FEATURES, MODEL_PATH, load_model, region_features,
                                              spurious_objects, spurious_probability)
 from seig_search.perception.types import ObjectEstimate
 
@@ -70,22 +70,22 @@ def test_the_shipped_model_ranks_the_shadow_patch_first_and_keeps_coloured_objec
     p = spurious_probability(region_features(srgb, est), model)
     assert int(np.argmax(p)) == 1
     assert max(p[0], p[2], p[3]) < 0.1 < 0.2 < p[1]  # a drawn patch lacks a render's noise and soft edges
-    assert spurious_object(srgb, est, dict(model, threshold=0.2)) == 1
+    assert spurious_objects(srgb, est, dict(model, threshold=0.2)) == [1]  # one at most unless the file says
     # up to max_drops objects go, most likely first, only those above the threshold, never the last one
+    assert spurious_objects(srgb, est, dict(model, threshold=0.0)) == [1]
     assert spurious_objects(srgb, est, dict(model, threshold=0.2, max_drops=2)) == [1]
     two = spurious_objects(srgb, est, dict(model, threshold=0.0, max_drops=2))
     assert len(two) == 2 and two[0] == 1
     assert sorted(spurious_objects(srgb, est, dict(model, threshold=0.0, max_drops=9))) == sorted(
         set(range(4)) - {int(np.argmin(p))})
-    assert spurious_object(srgb, est, dict(model, threshold=0.0, max_drops=2)) == 1
     # coloured boxes, each casting its seen shadow: nothing is dropped
     boxes = [_object(-1.2, 0.0, 1.0), _object(0.8, -1.5, 0.7), _object(1.0, 2.5, 0.8)]
     srgb, est = _estimate(boxes, [(0.1, 0.2, 0.8), (0.8, 0.2, 0.1), (0.8, 0.75, 0.1)], shadow_of=[0, 1, 2])
-    assert spurious_object(srgb, est) is None
+    assert spurious_objects(srgb, est) == []
     assert spurious_probability(region_features(srgb, est), model).max() < 0.1
     # the last object is never dropped
     srgb, est = _estimate([_object(0.05, 0.1, 0.4)], [SHADE], shadow_of=[])
-    assert spurious_object(srgb, est, dict(model, threshold=0.0)) is None
+    assert spurious_objects(srgb, est, dict(model, threshold=0.0, max_drops=2)) == []
 
 
 def test_the_model_file_records_its_training_and_matches_the_cues(tmp_path):
@@ -145,7 +145,7 @@ def test_the_written_model_applies_as_scikit_learn_predicts():
     X = rng.normal(size=(n, len(FEATURES))) * rng.uniform(0.1, 10.0, len(FEATURES))
     y = (X[:, 0] / X[:, 0].std() - X[:, 2] / X[:, 2].std() + rng.normal(0, 0.5, n) > 1.0).astype(int)
     data = {"X": X, "y": y, "scene_of": np.arange(n) // 4}
-    args = argparse.Namespace(model="logistic", C=1.0, threshold=0.5)
+    args = argparse.Namespace(model="logistic", C=1.0, threshold=0.5, max_drops=1)
     model = train.fit(data, args, provenance={"seeds": ["drawn"]})
     pipe = train.logistic(1.0).fit(X, y)
     np.testing.assert_allclose(spurious_probability(X, model), pipe.predict_proba(X)[:, 1], atol=1e-9)
@@ -153,8 +153,9 @@ def test_the_written_model_applies_as_scikit_learn_predicts():
     p = train.cross_validated(data, lambda: train.logistic(1.0))
     assert ((p > 0.5) == y).mean() > 0.85
     # --model trees: the file holds the forest, applied with numpy as scikit-learn applies it
-    trees = train.fit(data, argparse.Namespace(model="trees", trees=30, depth=6, leaf=2, threshold=0.5),
+    trees = train.fit(data, argparse.Namespace(model="trees", trees=30, depth=6, leaf=2, threshold=0.5,
+                                                         max_drops=2),
                       provenance={"seeds": ["drawn"]})
-    assert "coef" not in trees and len(trees["trees"]) == 30
+    assert "coef" not in trees and len(trees["trees"]) == 30 and trees["max_drops"] == 2
     forest = train.extra_trees(30, 6, 2).fit(X, y)
     np.testing.assert_allclose(spurious_probability(X, trees), forest.predict_proba(X)[:, 1], atol=1e-4)  # shares kept to 4 digits

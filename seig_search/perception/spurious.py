@@ -137,9 +137,3 @@ def spurious_objects(srgb: np.ndarray, est: SceneEstimate, model: dict | None = 
     order = [int(i) for i in np.argsort(-p, kind="stable") if p[i] > float(model["threshold"])]
     return order[:min(int(model.get("max_drops", 1)), len(est.objects) - 1)]
 
-
-def spurious_object(srgb: np.ndarray, est: SceneEstimate, model: dict | None = None,
-                    maps: EstimateMaps | None = None) -> int | None:
-    """Index of the object of ``est`` most likely spurious above the threshold, or None. Never the last one."""
-    drops = spurious_objects(srgb, est, dict(model or load_model(), max_drops=1), maps)
-    return drops[0] if drops else None
