@@ -209,6 +209,23 @@ def test_initial_specs_are_ranked_deterministic_programs(rendered):
     assert check_program(render_program(specs[0])) == []
 
 
+def test_learned_checks_on_a_stored_estimate_give_analyse_result(rendered):
+    """The estimate before the learned checks survives pickling, and the checks on it give what analyse gives
+    (the training and measuring scripts store it to try the checks without the slow steps before them)."""
+    import pickle
+
+    from seig_search.perception.analyse import estimate_unchecked, learned_checks
+
+    _, res, est = rendered["three"]
+    srgb = np.clip(res.srgb().astype(np.float32), 0.0, 1.0)
+    stored = pickle.loads(pickle.dumps(estimate_unchecked(srgb)))
+    again = learned_checks(srgb, stored)
+    assert len(again.objects) == len(est.objects) == 3
+    for a, b in zip(again.objects, est.objects):
+        assert a.shape == b.shape and np.allclose(a.location, b.location) and np.allclose(a.dims, b.dims)
+        assert np.array_equal(a.region.mask, b.region.mask)
+
+
 def test_initial_specs_read_the_analysis_image(rendered):
     # a search working at a small size still gets its first programs from the perception-size image
     _, res, _ = rendered["three"]

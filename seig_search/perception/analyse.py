@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import replace
+from dataclasses import dataclass, replace
 
 import numpy as np
 from scipy import ndimage as ndi
@@ -96,9 +96,27 @@ def object_foreground(srgb: np.ndarray) -> np.ndarray:
     return hand_set_foreground(np.clip(srgb.astype(np.float32), 0.0, 1.0))[2]
 
 
+@dataclass
+class Unchecked:
+    """The estimate before the learned last checks, with what they read besides the image. Kept apart so
+    the checks can be fitted and measured on stored estimates (the steps before them take most of the time)."""
+
+    est: SceneEstimate
+    fg: np.ndarray
+    irradiance: float
+    ground_lin: np.ndarray | None
+
+
 def analyse(srgb: np.ndarray, alpha: np.ndarray | None = None) -> SceneEstimate:
     """Estimate a scene from one sRGB float image (HxWx3 in [0, 1]), optionally with its alpha (the camera
     hypotheses re-place the result under other pitches: reframe.py)."""
+    check_image(srgb)
+    srgb = np.clip(srgb.astype(np.float32), 0.0, 1.0)
+    return learned_checks(srgb, estimate_unchecked(srgb, alpha))
+
+
+def estimate_unchecked(srgb: np.ndarray, alpha: np.ndarray | None = None) -> Unchecked:
+    """Every step of :func:`analyse` before the learned last checks."""
     check_image(srgb)
     srgb = np.clip(srgb.astype(np.float32), 0.0, 1.0)
     h, w, _ = srgb.shape
@@ -188,6 +206,14 @@ def analyse(srgb: np.ndarray, alpha: np.ndarray | None = None) -> SceneEstimate:
     est = SceneEstimate(objects=objects, background=bg, camera=camera, light=light.estimate,
                         ground_color=ground_color, notes=notes, foreground=fg,
                         cutout=use_alpha)  # type: ignore[arg-type]
+    return Unchecked(est=est, fg=fg, irradiance=irradiance, ground_lin=ground_lin)
+
+
+def learned_checks(srgb: np.ndarray, unchecked: Unchecked) -> SceneEstimate:
+    """The learned last steps on an unchecked estimate of ``srgb`` (float sRGB in [0, 1]): a spurious object
+    dropped, a region holding two objects split, two regions holding one joined (none for cut-outs)."""
+    est, fg, irradiance, ground_lin = unchecked.est, unchecked.fg, unchecked.irradiance, unchecked.ground_lin
+    use_alpha, objects = est.cutout, est.objects
     maps = EstimateMaps(srgb, est)  # what both learned steps read, drawn once
     if DROP_SPURIOUS and not use_alpha:  # trained on opaque scenes with a ground; cut-outs have neither
         drops = set(spurious_objects(srgb, est, maps=maps))
