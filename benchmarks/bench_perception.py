@@ -96,11 +96,16 @@ def _render(specs, size, samples, cache: Path) -> list[dict]:
         for (i, key, spec), r in zip(todo, results):  # each file keeps its own scene's spec as its cache tag
             if not r.ok:
                 raise RuntimeError(f"render of {key} failed: {r.failure}")
-            d = {"srgb": r.srgb().astype(np.float32), "index": r.index.astype(np.int32), "summary": r.summary}
-            np.savez_compressed(cache / f"{key}.npz", srgb=d["srgb"], index=d["index"],
-                                summary=json.dumps(d["summary"]), spec=spec.model_dump_json())
-            out[i] = d
+            out[i] = save_render(cache / f"{key}.npz", spec, r)
     return out  # type: ignore[return-value]
+
+
+def save_render(path: Path, spec, result) -> dict:
+    """Store a render (colour, index pass, summary) with its scene's spec as the cache tag; the stored arrays."""
+    d = {"srgb": result.srgb().astype(np.float32), "index": result.index.astype(np.int32), "summary": result.summary}
+    np.savez_compressed(path, srgb=d["srgb"], index=d["index"], summary=json.dumps(d["summary"]),
+                        spec=spec.model_dump_json())
+    return d
 
 
 MIN_VISIBLE_PIXELS = 20  # objects showing fewer pixels are counted only by count_exact, not count_exact_visible
