@@ -215,11 +215,15 @@ def fit_step(step: str, data: dict, provenance: dict) -> tuple[dict, dict[tuple,
     return model, effects
 
 
-def fit_in_turn(items: list[Scene], workers: int, provenance: dict) -> dict[str, dict]:
-    """The three checks fitted in pipeline order, each on the estimates the ones before it leave."""
+def fit_in_turn(items: list[Scene], workers: int, provenance: dict, keep: Path | None = None) -> dict[str, dict]:
+    """The three checks fitted in pipeline order, each on the estimates the ones before it leave; each step's
+    cues are written to ``keep/<step>.npz`` when ``keep`` is given (with ``seeds``, for a closer look)."""
     models: dict[str, dict] = {}
     for step in STEPS:
         data = collect(step, items, models, workers)
+        if keep is not None:
+            keep.mkdir(parents=True, exist_ok=True)
+            np.savez(keep / f"{step}.npz", **data, seeds=np.array([s.seed for s in items]))
         exact = float(np.mean(data["n_true"] == data["n_found"]))
         print(f"{step}: {len(data['n_true'])} scenes, {len(data['y'])} rows, {int(data['y'].sum())} positive; "
               f"count exact before it {exact:.3f}", flush=True)
@@ -268,6 +272,7 @@ def main() -> None:
     ap.add_argument("--store", type=Path, default=Path.home() / ".cache" / "seig" / "unchecked_estimates",
                     help="where the estimates before the checks are kept (one folder per pipeline version)")
     ap.add_argument("--out-dir", type=Path, default=None, help="write the three model files here")
+    ap.add_argument("--keep-cues", type=Path, default=None, help="write each step's cues here (<step>.npz)")
     ap.add_argument("--evaluate", nargs="+", default=None, metavar="RANGE",
                     help="measure the whole pipeline on these seed ranges, shipped models against the new ones")
     args = ap.parse_args()
@@ -276,7 +281,7 @@ def main() -> None:
     store_estimates(held + train, args.workers)
     provenance = {"suite": args.suite, "seeds": args.ranges, "size": args.size, "samples": args.samples,
                   "date": datetime.date.today().isoformat()}
-    models = fit_in_turn(train, args.workers, provenance)
+    models = fit_in_turn(train, args.workers, provenance, args.keep_cues)
     if args.out_dir:
         args.out_dir.mkdir(parents=True, exist_ok=True)
         for step, name in (("spurious", "spurious_model"), ("split", "joined_model"), ("join", "same_object_model")):

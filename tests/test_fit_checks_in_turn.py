@@ -81,8 +81,9 @@ def test_the_chosen_setting_makes_most_scenes_right_net():
     assert best == (0.5, 1)  # ties broken by fewer made wrong, then the first listed
 
 
-def test_fit_in_turn_fits_each_step_on_the_output_of_the_ones_before(monkeypatch):
-    """The driver hands each step the models fitted before it and writes max_drops for the spurious check."""
+def test_fit_in_turn_fits_each_step_on_the_output_of_the_ones_before(monkeypatch, tmp_path):
+    """The driver hands each step the models fitted before it, writes max_drops for the spurious check and
+    keeps each step's cues when asked."""
     seen = []
 
     def fake_collect(step, items, models, workers):  # a test double for the stored-estimate pass
@@ -96,7 +97,9 @@ def test_fit_in_turn_fits_each_step_on_the_output_of_the_ones_before(monkeypatch
                 "n_found": np.full(n // 3, 3)}
 
     monkeypatch.setattr(turn, "collect", fake_collect)
-    models = turn.fit_in_turn([], workers=1, provenance={"seeds": ["drawn"]})
+    models = turn.fit_in_turn([], workers=1, provenance={"seeds": ["drawn"]}, keep=tmp_path / "cues")
     assert seen == [("spurious", []), ("split", ["spurious"]), ("join", ["spurious", "split"])]
     assert models["spurious"]["max_drops"] in (1, 2)
     assert models["join"]["trained_on"]["fitted_after"] == ["spurious", "split"]
+    kept = np.load(tmp_path / "cues" / "split.npz")
+    assert kept["X"].shape == (60, len(importlib.import_module(turn.MODULES["split"]).FEATURES))
