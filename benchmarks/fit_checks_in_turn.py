@@ -12,11 +12,11 @@ named after a hash of the perception sources, so a changed pipeline never reads 
 
 Cues and labels are those of ``train_spurious_filter.py``, ``train_split_gate.py`` and
 ``train_same_object.py``. Each step's threshold (and the spurious check's ``max_drops``) is the setting whose
-five-fold cross-validation, grouped by scene, makes the most scenes' counts right net. With ``--evaluate``
+five-fold cross-validation, grouped by scene, makes the most scenes' counts right net. With ``--held-out``
 the whole pipeline is measured on other scenes, from their stored estimates, with the shipped models and with
 the new ones (count exact, shape, colour, material, size, and the scenes made right and wrong).
 
-    .venv/bin/python benchmarks/fit_checks_in_turn.py --ranges 16000-17499 --evaluate 14500-15499 \\
+    .venv/bin/python benchmarks/fit_checks_in_turn.py --ranges 16000-16999 --held-out 14500-15499 \\
         --out-dir runs/checks   # writes spurious_model.json, joined_model.json, same_object_model.json there
 """
 
@@ -268,16 +268,22 @@ def made_right_wrong(before: list[dict], after: list[dict]) -> tuple[int, int]:
 
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    spurious_train.scene_arguments(ap)
+    ap.add_argument("--suite", default="primitives")
+    ap.add_argument("--ranges", nargs="+", required=True, help="seed ranges to fit on, e.g. 16000-16999")
+    ap.add_argument("--size", default="128x128")
+    ap.add_argument("--samples", type=int, default=32)
+    ap.add_argument("--cache", type=Path, default=Path.home() / ".cache" / "seig" / "bench_perception",
+                    help="the renders (bench_perception.py's cache)")
+    ap.add_argument("--workers", type=int, default=2)
     ap.add_argument("--store", type=Path, default=Path.home() / ".cache" / "seig" / "unchecked_estimates",
                     help="where the estimates before the checks are kept (one folder per pipeline version)")
     ap.add_argument("--out-dir", type=Path, default=None, help="write the three model files here")
     ap.add_argument("--keep-cues", type=Path, default=None, help="write each step's cues here (<step>.npz)")
-    ap.add_argument("--evaluate", nargs="+", default=None, metavar="RANGE",
+    ap.add_argument("--held-out", nargs="+", default=None, metavar="RANGE",
                     help="measure the whole pipeline on these seed ranges, shipped models against the new ones")
     args = ap.parse_args()
     train = scenes(spurious_train.parse_ranges(args.ranges), args)
-    held = scenes(spurious_train.parse_ranges(args.evaluate), args) if args.evaluate else []
+    held = scenes(spurious_train.parse_ranges(args.held_out), args) if args.held_out else []
     store_estimates(held + train, args.workers)
     provenance = {"suite": args.suite, "seeds": args.ranges, "size": args.size, "samples": args.samples,
                   "date": datetime.date.today().isoformat()}
