@@ -2,7 +2,7 @@
 
 The spurious check (``spurious.py``), the split (``joined.py``) and the join (``same_object.py``) are the last
 steps of ``analyse``, and each reads what the one before it leaves. The steps before them take nearly all of
-``analyse``'s time (about 4 s a scene at 128 px on one core) and do not depend on the checks, so this script
+``analyse``'s time (3-4 s a scene at 128 px on one core) and do not depend on the checks, so this script
 stores that estimate once per scene (``analyse.estimate_unchecked``, pickled under ``--store`` in a folder
 named after a hash of the perception sources, so a changed pipeline never reads stale estimates), then:
 
