@@ -70,9 +70,12 @@ def test_the_shipped_model_ranks_the_shadow_patch_first_and_keeps_coloured_objec
     p = spurious_probability(region_features(srgb, est), model)
     assert int(np.argmax(p)) == 1
     assert max(p[0], p[2], p[3]) < 0.1 < 0.2 < p[1]  # a drawn patch lacks a render's noise and soft edges
-    assert spurious_objects(srgb, est, dict(model, threshold=0.2)) == [1]  # one at most unless the file says
-    # up to max_drops objects go, most likely first, only those above the threshold, never the last one
-    assert spurious_objects(srgb, est, dict(model, threshold=0.0)) == [1]
+    assert spurious_objects(srgb, est, dict(model, threshold=0.2)) == [1]
+    # up to max_drops objects go (one where the file names none), most likely first, only those above the
+    # threshold, never the last one
+    one = {k: v for k, v in model.items() if k != "max_drops"}
+    assert spurious_objects(srgb, est, dict(one, threshold=0.0)) == [1]
+    assert spurious_objects(srgb, est, dict(model, threshold=0.0, max_drops=1)) == [1]
     assert spurious_objects(srgb, est, dict(model, threshold=0.2, max_drops=2)) == [1]
     two = spurious_objects(srgb, est, dict(model, threshold=0.0, max_drops=2))
     assert len(two) == 2 and two[0] == 1
