@@ -48,13 +48,17 @@ def test_cues_from_stored_estimates_equal_the_training_scripts(stored, step, scr
     assert np.allclose(got["X"], np.asarray(expected["X"], float).reshape(got["X"].shape))
 
 
-def test_the_whole_pipeline_from_a_stored_estimate_counts_as_analyse(stored):
-    """Evaluated from its stored estimate with the shipped models, the scene gets the count analyse gives."""
-    from seig_search.perception import analyse
+def test_the_whole_pipeline_from_a_stored_estimate_counts_as_the_checks_on_it(stored):
+    """Evaluated from its stored estimate with the shipped models, the scene gets the count of the learned
+    checks on that estimate (test_perception.py checks those against analyse)."""
+    import pickle
+
+    from seig_search.perception.analyse import learned_checks
 
     items, r = stored
     rows = turn.evaluate(items, {}, workers=1)
-    assert rows[0]["n_pred"] == len(analyse(r["srgb"]).objects)
+    srgb = np.clip(r["srgb"].astype(np.float32), 0.0, 1.0)
+    assert rows[0]["n_pred"] == len(learned_checks(srgb, pickle.loads(items[0].estimate.read_bytes())).objects)
     assert rows[0]["n_gt"] == len(turn._visible_ids({**r, "spec": bench._sample("primitives", SEED)}))
 
 
