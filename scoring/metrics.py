@@ -61,7 +61,7 @@ def ssim(a: np.ndarray, b: np.ndarray, background: tuple[float, float, float] = 
 
 
 def _models(config: ScoreConfig | None):
-    from scoring.neural import load_models
+    from scoring.models import load_models
 
     return load_models(config or ScoreConfig())
 

@@ -1,4 +1,4 @@
-"""LPIPS and CLIP, loaded once per process and run in batches.
+"""LPIPS and CLIP networks (torch), built by :mod:`scoring.models` and run in batches.
 
 Networks are always built without weights (``pretrained=False``, ``pnet_rand=True``, ``pretrained=None``) and
 the state dicts found by :mod:`scoring.weights` are loaded explicitly, so no code path here can download.
@@ -8,27 +8,19 @@ from __future__ import annotations
 
 import logging
 import os
-import threading
 import warnings
-from dataclasses import dataclass, field
 
 import numpy as np
 import torch
 import torch.nn.functional as F
 
 from scoring.config import ScoreConfig
-from scoring.weights import WeightsLocation, locate_clip, locate_lpips_linear, locate_lpips_trunk
-from seig_search.errors import ScoringError, WeightsUnavailableError
+from scoring.weights import WeightsLocation
+from seig_search.errors import ScoringError
 
 log = logging.getLogger("seig.scoring")
 
-_LOCK = threading.Lock()
-_CACHE: dict[tuple, "NeuralModels"] = {}
-_NETS: dict[tuple, object] = {}  # each network once, shared by every weighting that uses it
-_WARNED: set[tuple] = set()
 _THREADS_SET = False
-#: The modes whose networks depend on what the weight caches hold (random weights never do).
-LOOKUP_MODES = ("auto", "pretrained")
 
 
 def configure_threads(config: ScoreConfig) -> None:
@@ -117,16 +109,6 @@ class CLIPNet:
         return F.normalize(self.visual((x - self.mean) / self.std), dim=-1)
 
 
-@dataclass
-class NeuralModels:
-    """The networks this process scores with; a missing network's term is left out of the score."""
-
-    lpips: LPIPSNet | None
-    clip: CLIPNet | None
-    source: str  # "pretrained", "random-weights", "off", "partial" or "offline-fallback"
-    missing: list[WeightsLocation] = field(default_factory=list)
-
-
 class _DropRecord(logging.Filter):
     def __init__(self, prefix: str) -> None:
         super().__init__()
@@ -136,7 +118,7 @@ class _DropRecord(logging.Filter):
         return not str(record.msg).startswith(self.prefix)
 
 
-def _build_lpips(config: ScoreConfig, trunk: WeightsLocation | None, linear: WeightsLocation | None) -> LPIPSNet:
+def build_lpips(config: ScoreConfig, trunk: WeightsLocation | None, linear: WeightsLocation | None) -> LPIPSNet:
     import lpips
 
     # pretrained=False and pnet_rand=True: lpips itself loads nothing; the weights are loaded below.
@@ -160,7 +142,7 @@ def _build_lpips(config: ScoreConfig, trunk: WeightsLocation | None, linear: Wei
     return LPIPSNet(model, torch_device(config))
 
 
-def _build_clip(config: ScoreConfig, weights: WeightsLocation | None) -> CLIPNet:
+def build_clip(config: ScoreConfig, weights: WeightsLocation | None) -> CLIPNet:
     import open_clip
     from open_clip.pretrained import get_pretrained_cfg
 
@@ -180,85 +162,9 @@ def _build_clip(config: ScoreConfig, weights: WeightsLocation | None) -> CLIPNet
     return CLIPNet(model.visual, tuple(mean), tuple(std), torch_device(config))
 
 
-def _warn_once(key: tuple, message: str) -> None:
-    if key not in _WARNED:
-        _WARNED.add(key)
-        log.warning(message)
-
-
-def load_models(config: ScoreConfig) -> NeuralModels:
-    """The process-wide networks for ``config`` (built at most once per distinct setting)."""
-    key = (config.neural, config.lpips_net, str(config.lpips_backbone_path), str(config.lpips_linear_path),
-           config.clip_model, config.clip_pretrained, str(config.clip_weights_path), config.clip_image_size,
-           config.device, config.seed,
-           config.weights.lpips > 0, config.weights.clip > 0)
-    with _LOCK:
-        if key in _CACHE:
-            return _CACHE[key]
-        configure_threads(config)
-        models = _load(config)
-        _CACHE[key] = models
-        return models
-
-
-def _net(key: tuple, build):
-    """A network built once per distinct setting of its own options (not of the term weights)."""
-    kind, c = key[0], key[1]
-    own = ((c.lpips_net,) if kind == "lpips" else (c.clip_model, c.clip_pretrained, c.clip_image_size))
-    full = (kind, c.neural, c.device, c.seed, *own, *key[2:])
-    if full not in _NETS:
-        _NETS[full] = build()
-    return _NETS[full]
-
-
-def _seeded(seed: int, build, *args):
+def seeded(seed: int, build, *args):
     """Build with torch's global RNG seeded, then restore it: each network's random weights depend on the
     seed alone, not on what was built before."""
     with torch.random.fork_rng(devices=[]):
         torch.manual_seed(seed)
         return build(*args)
-
-
-def _load(config: ScoreConfig) -> NeuralModels:
-    want_lpips, want_clip = config.weights.lpips > 0, config.weights.clip > 0
-    if config.neural == "off":
-        return NeuralModels(None, None, "off")
-    if config.neural == "random-weights":
-        lp = _net(("lpips", config), lambda: _seeded(config.seed, _build_lpips, config, None, None)) \
-            if want_lpips else None
-        cl = _net(("clip", config), lambda: _seeded(config.seed, _build_clip, config, None)) if want_clip else None
-        return NeuralModels(lp, cl, "random-weights")
-    trunk, linear, clip_w = locate_lpips_trunk(config), locate_lpips_linear(config), locate_clip(config)
-    missing = [w for w, want in ((trunk, want_lpips), (linear, want_lpips), (clip_w, want_clip))
-               if want and not w.found]
-    if missing and config.neural == "pretrained":
-        raise WeightsUnavailableError(_missing_text(missing) + "; run `seig weights fetch` on a machine with "
-                                      "internet, or set the *_path options")
-    lp = (_net(("lpips", config, trunk.path, linear.path), lambda: _build_lpips(config, trunk, linear))
-          if want_lpips and trunk.found and linear.found else None)
-    cl = (_net(("clip", config, clip_w.path), lambda: _build_clip(config, clip_w))
-          if want_clip and clip_w.found else None)
-    if missing:
-        _warn_once(("missing",) + tuple(m.name for m in missing),
-                   _missing_text(missing) + ". Scoring falls back to "
-                   + ("the offline score (SSIM, pixel, masks, edges, colour)" if lp is None and cl is None
-                      else "the neural terms that are available") + "; `seig weights status` shows the lookup, "
-                   "`seig weights fetch` downloads them.")
-    source = "pretrained" if not missing else ("offline-fallback" if lp is None and cl is None else "partial")
-    return NeuralModels(lp, cl, source, missing)
-
-
-def _missing_text(missing: list[WeightsLocation]) -> str:
-    return "neural weights not found: " + "; ".join(f"{m.name} (looked in {', '.join(m.looked)})"
-                                                    for m in missing)
-
-
-def clear_cache(modes: tuple[str, ...] | None = None) -> None:
-    """Forget loaded networks (of the given ``neural`` modes, default all) and the warnings given; for a
-    process that fetched weights after building its scorer, or moved its caches."""
-    with _LOCK:
-        for key in [k for k in _CACHE if modes is None or k[0] in modes]:
-            del _CACHE[key]
-        for key in [k for k in _NETS if modes is None or k[1] in modes]:
-            del _NETS[key]
-        _WARNED.clear()

@@ -63,7 +63,7 @@ class Scorer:
         self.models = None
         wants_neural = any(self.config.weights.as_dict()[t] > 0 for t in NEURAL_TERMS)
         if self.config.neural != "off" and wants_neural:
-            from scoring.neural import load_models  # torch is imported only when a network is wanted
+            from scoring.models import load_models  # torch is imported only when a network is built
 
             self.models = load_models(self.config)
         self.weights = self._resolve_weights()

@@ -9,6 +9,7 @@ names a file. Only :func:`fetch` downloads, and only ``seig weights fetch`` call
 from __future__ import annotations
 
 import os
+import sys
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -22,6 +23,8 @@ _TRUNK_URLS = {
     "squeeze": "https://download.pytorch.org/models/squeezenet1_1-b8a52dc0.pth",
 }
 _OPENCLIP_URL_CACHE = Path("~/.cache/clip").expanduser()
+# open_clip.constants HF_SAFE_WEIGHTS_NAME, HF_WEIGHTS_NAME (checked by a test)
+_HF_SAFE_WEIGHTS_NAME, _HF_WEIGHTS_NAME = "open_clip_model.safetensors", "open_clip_pytorch_model.bin"
 
 
 @dataclass(frozen=True)
@@ -38,9 +41,13 @@ class WeightsLocation:
 
 
 def torch_hub_checkpoints() -> Path:
-    import torch.hub
-
-    return Path(torch.hub.get_dir()) / "checkpoints"
+    """torch hub's checkpoint folder, found as ``torch.hub.get_dir`` finds it, without importing torch unless
+    it is already imported (then ``torch.hub.set_dir`` counts too)."""
+    if "torch.hub" in sys.modules:
+        return Path(sys.modules["torch.hub"].get_dir()) / "checkpoints"
+    cache = os.getenv("XDG_CACHE_HOME", os.path.join("~", ".cache"))
+    home = os.path.expanduser(os.getenv("TORCH_HOME", os.path.join(cache, "torch")))
+    return Path(home) / "hub" / "checkpoints"
 
 
 def locate_lpips_trunk(config: ScoreConfig) -> WeightsLocation:
@@ -66,10 +73,23 @@ def locate_lpips_linear(config: ScoreConfig) -> WeightsLocation:
     return WeightsLocation(name, p if p.is_file() else None, (str(p),))
 
 
+# Where open_clip's pretrained table says the default model's weights live, so that looking for them (on every
+# run) need not import open_clip, and with it torch and torchvision (about 5 s); a test checks the entry against
+# open_clip's own table. Other models and tags are read from that table.
+_KNOWN_CLIP_SOURCES = {
+    ("ViT-B-32", "laion2b_s34b_b79k"): {"url": "", "hf_hub": "laion/CLIP-ViT-B-32-laion2B-s34B-b79K/"},
+}
+
+
 def _clip_cfg(config: ScoreConfig) -> dict:
     from open_clip.pretrained import get_pretrained_cfg
 
     return get_pretrained_cfg(config.clip_model, config.clip_pretrained)
+
+
+def _clip_sources(config: ScoreConfig) -> dict:
+    known = _KNOWN_CLIP_SOURCES.get((config.clip_model, config.clip_pretrained))
+    return dict(known) if known is not None else _clip_cfg(config)
 
 
 def locate_clip(config: ScoreConfig) -> WeightsLocation:
@@ -78,14 +98,13 @@ def locate_clip(config: ScoreConfig) -> WeightsLocation:
         p = Path(config.clip_weights_path)
         return WeightsLocation(name, p if p.is_file() else None, (str(p),))
     from huggingface_hub import constants, try_to_load_from_cache
-    from open_clip.pretrained import HF_SAFE_WEIGHTS_NAME, HF_WEIGHTS_NAME
 
-    cfg = _clip_cfg(config)
+    cfg = _clip_sources(config)
     looked: list[str] = []
     hf = cfg.get("hf_hub", "")
     if hf:
         repo_id, filename = os.path.split(hf)
-        names = [filename] if filename else [HF_SAFE_WEIGHTS_NAME, HF_WEIGHTS_NAME]
+        names = [filename] if filename else [_HF_SAFE_WEIGHTS_NAME, _HF_WEIGHTS_NAME]
         if filename and filename.endswith((".bin", ".pth")):
             names.insert(0, filename[:-4] + ".safetensors")
         for fname in names:

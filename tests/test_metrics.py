@@ -49,16 +49,16 @@ def test_neural_metrics_known_answers_with_random_weights():
 def test_neural_metrics_are_none_without_weights(tmp_path, monkeypatch):
     import huggingface_hub.constants as hc
 
-    from scoring import neural
-    from scoring.neural import LOOKUP_MODES
+    from scoring import models
+    from scoring.models import LOOKUP_MODES
 
     monkeypatch.setenv("TORCH_HOME", str(tmp_path))
     monkeypatch.setattr(hc, "HF_HUB_CACHE", str(tmp_path))
-    neural.clear_cache(LOOKUP_MODES)
+    models.clear_cache(LOOKUP_MODES)
     try:
         m = image_metrics(boxes_image(), boxes_image(), ScoreConfig(neural="auto"))
     finally:
-        neural.clear_cache(LOOKUP_MODES)
+        models.clear_cache(LOOKUP_MODES)
     assert m["lpips"] is None and m["clip"] is None and m["mask_iou"] is None
     assert m["psnr"] == math.inf and m["ssim"] == pytest.approx(1.0)
 

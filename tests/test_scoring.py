@@ -3,13 +3,17 @@
 from __future__ import annotations
 
 import logging
+import os
+import subprocess
+import sys
+from pathlib import Path
 
 import numpy as np
 import pytest
 
 from scoring import OFFLINE_WEIGHTS, ScoreConfig, Scorer
-from scoring import neural
-from scoring.neural import LOOKUP_MODES
+from scoring import models
+from scoring.models import LOOKUP_MODES
 from scoring.segment import foreground_from_image, objects_from_foreground, objects_from_index
 from seig_search.errors import ConfigError, ScoringError, WeightsUnavailableError
 
@@ -39,9 +43,9 @@ def empty_caches(tmp_path, monkeypatch):
 
     monkeypatch.setenv("TORCH_HOME", str(tmp_path / "torch"))
     monkeypatch.setattr(hc, "HF_HUB_CACHE", str(tmp_path / "hf"))
-    neural.clear_cache(LOOKUP_MODES)
+    models.clear_cache(LOOKUP_MODES)
     yield tmp_path
-    neural.clear_cache(LOOKUP_MODES)
+    models.clear_cache(LOOKUP_MODES)
 
 
 @pytest.mark.parametrize("config", [OFFLINE, RANDOM_WEIGHTS], ids=["offline", "random-weights"])
@@ -283,6 +287,44 @@ def test_weights_fetch_fills_the_standard_caches(empty_caches, monkeypatch):
     status = json.loads(runner.invoke(app, ["weights", "status", "--json"]).stdout)
     assert all(w["found"] for w in status.values()), status
     assert status["clip"]["path"].startswith(str(empty_caches / "hf"))
+
+
+def test_the_weights_lookup_agrees_with_torch_and_open_clip(tmp_path, monkeypatch):
+    """The lookup finds weights where torch hub and open_clip would put them, without importing either."""
+    import open_clip.constants
+    import torch.hub
+    from open_clip.pretrained import get_pretrained_cfg
+
+    from scoring import weights
+
+    for (model, tag), known in weights._KNOWN_CLIP_SOURCES.items():
+        cfg = get_pretrained_cfg(model, tag)
+        assert {k: cfg.get(k, "") for k in known} == known, (model, tag)
+    assert (weights._HF_SAFE_WEIGHTS_NAME, weights._HF_WEIGHTS_NAME) == (open_clip.constants.HF_SAFE_WEIGHTS_NAME,
+                                                                          open_clip.constants.HF_WEIGHTS_NAME)
+    for env in ({"TORCH_HOME": str(tmp_path / "th")}, {"XDG_CACHE_HOME": str(tmp_path / "xdg")}, {}):
+        monkeypatch.delenv("TORCH_HOME", raising=False)
+        monkeypatch.delenv("XDG_CACHE_HOME", raising=False)
+        for key, value in env.items():
+            monkeypatch.setenv(key, value)
+        expected = Path(torch.hub.get_dir()) / "checkpoints"
+        monkeypatch.delitem(sys.modules, "torch.hub")  # as in a process that never imported torch
+        assert weights.torch_hub_checkpoints() == expected, env
+        monkeypatch.undo()
+
+
+def test_the_offline_fallback_imports_no_torch(tmp_path):
+    """Without weights, a scorer in ``auto`` mode falls back without importing torch (seconds per process)."""
+    code = ("import sys, numpy as np\n"
+            "from scoring.scorer import Scorer\n"
+            "s = Scorer(np.full((32, 32, 3), 0.5))\n"
+            "print(s.describe()['neural'], 'torch' in sys.modules, 'open_clip' in sys.modules)\n")
+    env = {**os.environ, "TORCH_HOME": str(tmp_path / "torch"), "HF_HUB_CACHE": str(tmp_path / "hf"),
+           "HOME": str(tmp_path)}
+    run = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, env=env, timeout=120)
+    assert run.returncode == 0, run.stderr
+    assert run.stdout.split() == ["offline-fallback", "False", "False"]
+    assert "neural weights not found" in run.stderr
 
 
 def test_neural_terms_in_offline_weights_weigh_nothing_without_networks() -> None:
