@@ -85,11 +85,16 @@ def render_primitives(render_pool):
     from seig_search.dataset import sample_spec
     from seig_search.program.spec import render_program
 
+    done: dict[int, tuple] = {}  # several tests look at the same scene: render it once
+
     def render(seed: int):
+        if seed in done:
+            return done[seed]
         spec = sample_spec("primitives", seed)
         settings = RenderSettings(engine="CYCLES", width=128, height=128, samples=32, passes=("color", "index"))
         res = render_pool.render([RenderJob(program=render_program(spec), settings=settings, job_id=f"p{seed}")])[0]
         assert res.ok, res.failure
+        done[seed] = (spec, res)
         return spec, res
 
     return render

@@ -9,6 +9,7 @@ import json
 import numpy as np
 import pytest
 from bench_scripts import load
+from check_switch import off_then_on
 from drawn_estimates import GROUND, SIZE, estimate, placed_object, region_of, shade_right_half
 
 from index_pass import owners
@@ -186,10 +187,8 @@ def test_on_a_render_the_split_finds_a_grey_object_joined_behind_a_grey_one(rend
     n = len(spec.objects)
     monkeypatch.setattr(analyse_mod, "REFINE_FOREGROUND", False)  # the hand-set foreground the split sees here
     monkeypatch.setattr(analyse_mod, "SPLIT_BY_OUTLINE", False)
-    monkeypatch.setattr(analyse_mod, "SPLIT_JOINED", False)
-    assert len(analyse_mod.analyse(res.srgb()).objects) == n - 1
-    monkeypatch.setattr(analyse_mod, "SPLIT_JOINED", True)
-    est = analyse_mod.analyse(res.srgb())
+    without, est = off_then_on(res.srgb(), "SPLIT_JOINED", monkeypatch)
+    assert len(without.objects) == n - 1
     assert len(est.objects) == n
     ids = spec.pass_indices()
     majority = set(owners(est, res.index))

@@ -8,6 +8,7 @@ import json
 import numpy as np
 import pytest
 from bench_scripts import load
+from check_switch import Unchecked, off_then_on
 from drawn_estimates import GROUND, SIZE, estimate, placed_object, region_of, shade_right_half
 
 from index_pass import owners, visible_ids
@@ -156,21 +157,15 @@ def test_on_a_render_the_join_makes_one_object_of_two_regions(render_primitives,
     """Generated scene 1064 (Cycles, 128 px): one object comes out as two touching regions; the join step
     makes them one, and every region then stands for a different true object. The spurious check drops one
     object at most here, as when the join was fitted (with two it already drops the duplicate in this scene)."""
-    import importlib
-
     from seig_search.perception import spurious
 
-    analyse_mod = importlib.import_module("seig_search.perception.analyse")  # the package exports the function
     one_drop = dict(spurious.load_model(), max_drops=1)
     monkeypatch.setattr(spurious, "load_model", lambda path=None: one_drop)
     spec, res = render_primitives(1064)
     visible = visible_ids(spec, res.index)
 
-    monkeypatch.setattr(analyse_mod, "JOIN_SAME_OBJECT", False)
-    before = owners(analyse_mod.analyse(res.srgb()), res.index)
+    before, after = (owners(est, res.index) for est in off_then_on(res.srgb(), "JOIN_SAME_OBJECT", monkeypatch))
     assert len(before) == len(visible) + 1 and len(set(before)) == len(visible)  # one object found twice
-    monkeypatch.setattr(analyse_mod, "JOIN_SAME_OBJECT", True)
-    after = owners(analyse_mod.analyse(res.srgb()), res.index)
     assert sorted(after) == sorted(visible)
 
 
@@ -178,17 +173,15 @@ def test_on_a_render_a_pair_under_the_old_threshold_is_joined(render_primitives,
     """Generated scene 14855 (Cycles, 128 px): a cube found as two touching regions that the model calls one
     object with a probability of about 0.3. At the shipped threshold (0.25) they are joined and each region
     stands for a different true object; at the former 0.5 the cube counts twice."""
-    import importlib
-
     from seig_search.perception import same_object
 
-    analyse_mod = importlib.import_module("seig_search.perception.analyse")
     spec, res = render_primitives(14855)
     visible = visible_ids(spec, res.index)
     assert load_model()["threshold"] == 0.25
-    assert sorted(owners(analyse_mod.analyse(res.srgb()), res.index)) == sorted(visible)
+    once = Unchecked(res.srgb())
+    assert sorted(owners(once.checked(), res.index)) == sorted(visible)
     monkeypatch.setattr(same_object, "load_model", lambda: dict(load_model(), threshold=0.5))
-    before = owners(analyse_mod.analyse(res.srgb()), res.index)
+    before = owners(once.checked(), res.index)
     assert len(before) == len(visible) + 1 and len(set(before)) == len(visible)
 
 
