@@ -130,19 +130,12 @@ def _checked(scene: Scene, upto: str | None) -> tuple[dict, object]:
     return r, est
 
 
-def _visible_ids(r: dict) -> dict[int, int]:
-    """True object pass index -> its visible pixels."""
-    names = {o.name for o in r["spec"].objects}
-    px = {int(o["pass_index"]): int((r["index"] == int(o["pass_index"])).sum()) for o in r["summary"]["objects"]
-          if o.get("type", "MESH") == "MESH" and o["name"] in names}
-    return {i: n for i, n in px.items() if n > 0}
-
-
 def _step_rows(task: tuple[str, Scene]) -> dict:
     """Cues and labels of one scene for ``step``, with the checks before it on."""
     step, scene = task
     r, est = _checked(scene, step)
-    true_px = _visible_ids(r)
+    true_px = spurious_train.visible_true_pixels(r["index"], r["summary"],
+                                                  {o.name for o in r["spec"].objects})
     regions = [o.region.mask for o in est.objects]
     if step == "spurious":
         from seig_search.perception.spurious import region_features

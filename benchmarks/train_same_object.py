@@ -32,7 +32,7 @@ if str(HERE) not in sys.path:
     sys.path.insert(0, str(HERE))
 
 from train_spurious_filter import (_bench, extra_trees, forest_file, forest_options, scene_arguments,  # noqa: E402
-                                   scene_data, write_forest_file)
+                                   scene_data, visible_true_pixels, write_forest_file)
 from train_spurious_filter import cross_validated as grouped_cv  # noqa: E402
 
 THRESHOLDS = (0.3, 0.4, 0.5, 0.6, 0.7)
@@ -76,9 +76,7 @@ def _scene_rows(r: dict) -> dict:
     analyse_mod = importlib.import_module("seig_search.perception.analyse")
     analyse_mod.JOIN_SAME_OBJECT = False
     est = analyse_mod.analyse(r["srgb"])
-    true_ids = {int(o["pass_index"]) for o in r["summary"]["objects"]
-                if o.get("type", "MESH") == "MESH" and o["name"] in r["names"]}
-    true_ids = {i for i in true_ids if (r["index"] == i).any()}
+    true_ids = set(visible_true_pixels(r["index"], r["summary"], r["names"]))
     pairs, X = pair_features(r["srgb"], est)
     regions = [o.region.mask for o in est.objects]
     return {"X": X, "y": pair_labels(r["index"], regions, true_ids, pairs), "n_true": len(true_ids),

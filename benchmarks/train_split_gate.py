@@ -33,7 +33,7 @@ if str(HERE) not in sys.path:
     sys.path.insert(0, str(HERE))
 
 from train_spurious_filter import (_bench, extra_trees, forest_file, forest_options, scene_arguments,  # noqa: E402
-                                   scene_data, spurious_labels, write_forest_file)
+                                   scene_data, spurious_labels, visible_true_pixels, write_forest_file)
 from train_spurious_filter import cross_validated as grouped_cv  # noqa: E402
 
 THRESHOLDS = (0.25, 0.3, 0.35, 0.4, 0.45, 0.5, 0.6)
@@ -79,9 +79,7 @@ def _scene_rows(r: dict) -> dict:
     analyse_mod.SPLIT_JOINED = False
     analyse_mod.JOIN_SAME_OBJECT = False  # the last step (same_object.py) was fitted on the steps' output
     est = analyse_mod.analyse(r["srgb"])
-    true_px = {int(o["pass_index"]): int((r["index"] == int(o["pass_index"])).sum())
-               for o in r["summary"]["objects"] if o.get("type", "MESH") == "MESH" and o["name"] in r["names"]}
-    true_px = {i: n for i, n in true_px.items() if n > 0}
+    true_px = visible_true_pixels(r["index"], r["summary"], r["names"])
     regions = [o.region.mask for o in est.objects]
     cands, X = candidate_features(r["srgb"], est)
     return {"X": X, "y": split_labels(r["index"], regions, true_px, cands), "n_true": len(true_px),

@@ -35,6 +35,13 @@ MIN_PX = 10
 THRESHOLDS = (0.3, 0.4, 0.5, 0.6, 0.7, 0.8)
 
 
+def visible_true_pixels(index: np.ndarray, summary: dict, names: set[str]) -> dict[int, int]:
+    """Pass index -> visible pixels of each true object (mesh named in ``names``) that shows at least one."""
+    px = {int(o["pass_index"]): int((index == int(o["pass_index"])).sum()) for o in summary["objects"]
+          if o.get("type", "MESH") == "MESH" and o["name"] in names}
+    return {i: n for i, n in px.items() if n > 0}
+
+
 def spurious_labels(index: np.ndarray, regions: list[np.ndarray], true_px: dict[int, int]) -> list[int]:
     """1 for each found region that no true object accounts for, else 0. ``true_px``: true object id -> its
     visible pixels in ``index``."""
@@ -83,9 +90,7 @@ def _scene_rows(r: dict) -> dict:
     analyse_mod.SPLIT_JOINED = False  # the step after this one (joined.py) was fitted on this one's output
     analyse_mod.JOIN_SAME_OBJECT = False  # the last step (same_object.py) was fitted on the steps' output
     est = analyse_mod.analyse(r["srgb"])
-    true_px = {int(o["pass_index"]): int((r["index"] == int(o["pass_index"])).sum())
-               for o in r["summary"]["objects"] if o.get("type", "MESH") == "MESH" and o["name"] in r["names"]}
-    true_px = {i: n for i, n in true_px.items() if n > 0}
+    true_px = visible_true_pixels(r["index"], r["summary"], r["names"])
     regions = [o.region.mask for o in est.objects]
     return {"X": region_features(r["srgb"], est), "y": spurious_labels(r["index"], regions, true_px),
             "n_true": len(true_px), "n_found": len(regions)}

@@ -59,7 +59,7 @@ def test_the_whole_pipeline_from_a_stored_estimate_counts_as_the_checks_on_it(st
     rows = turn.evaluate(items, {}, workers=1)
     srgb = np.clip(r["srgb"].astype(np.float32), 0.0, 1.0)
     assert rows[0]["n_pred"] == len(learned_checks(srgb, pickle.loads(items[0].estimate.read_bytes())).objects)
-    assert rows[0]["n_gt"] == len(turn._visible_ids({**r, "spec": bench._sample("primitives", SEED)}))
+    assert rows[0]["n_gt"] == len(spurious_train.visible_true_pixels(r["index"], r["summary"], r["names"]))
 
 
 def test_a_changed_source_changes_the_store_folder(tmp_path, monkeypatch):
