@@ -105,7 +105,7 @@ def store_estimates(items: list[Scene], workers: int) -> None:
             pool.map(_store_one, todo, chunksize=4)
 
 
-# The learned checks in pipeline order: the analyse switch of each, the checks that run before it.
+# The learned checks in pipeline order and the switch of each in checks.py.
 STEPS = ("spurious", "split", "join")
 SWITCHES = {"spurious": "DROP_SPURIOUS", "split": "SPLIT_JOINED", "join": "JOIN_SAME_OBJECT"}
 MODULES = {"spurious": "seig_search.perception.spurious", "split": "seig_search.perception.joined",
@@ -121,12 +121,13 @@ def _use_models(models: dict[str, dict]) -> None:
 
 def _checked(scene: Scene, upto: str | None) -> tuple[dict, object]:
     """The scene's render and its estimate after the checks before ``upto`` (all of them for None)."""
-    analyse_mod = importlib.import_module("seig_search.perception.analyse")  # the package exports the function
+    from seig_search.perception import checks
+
     on = STEPS if upto is None else STEPS[:STEPS.index(upto)]
     for step in STEPS:
-        setattr(analyse_mod, SWITCHES[step], step in on)
+        setattr(checks, SWITCHES[step], step in on)
     r = _load_render(scene.render)
-    est = analyse_mod.learned_checks(r["srgb"], pickle.loads(scene.estimate.read_bytes()))
+    est = checks.learned_checks(r["srgb"], pickle.loads(scene.estimate.read_bytes()))
     return r, est
 
 

@@ -73,8 +73,10 @@ def _scene_rows(r: dict) -> dict:
     """Cues and labels of one rendered scene's touching pairs, perception run with the join step off."""
     from seig_search.perception.same_object import pair_features
 
+    from seig_search.perception import checks
+
     analyse_mod = importlib.import_module("seig_search.perception.analyse")
-    analyse_mod.JOIN_SAME_OBJECT = False
+    checks.JOIN_SAME_OBJECT = False
     est = analyse_mod.analyse(r["srgb"])
     true_ids = set(visible_true_pixels(r["index"], r["summary"], r["names"]))
     pairs, X = pair_features(r["srgb"], est)

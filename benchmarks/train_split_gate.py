@@ -75,9 +75,11 @@ def _scene_rows(r: dict) -> dict:
     """Cues and labels of one rendered scene's candidate splits, perception run with the step off."""
     from seig_search.perception.joined import candidate_features
 
+    from seig_search.perception import checks
+
     analyse_mod = importlib.import_module("seig_search.perception.analyse")
-    analyse_mod.SPLIT_JOINED = False
-    analyse_mod.JOIN_SAME_OBJECT = False  # the last step (same_object.py) was fitted on the steps' output
+    checks.SPLIT_JOINED = False
+    checks.JOIN_SAME_OBJECT = False  # the last step (same_object.py) was fitted on the steps' output
     est = analyse_mod.analyse(r["srgb"])
     true_px = visible_true_pixels(r["index"], r["summary"], r["names"])
     regions = [o.region.mask for o in est.objects]

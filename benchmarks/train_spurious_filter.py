@@ -85,10 +85,12 @@ def _scene_rows(r: dict) -> dict:
     """Cues and labels of one rendered scene, perception run with the filter off."""
     from seig_search.perception.spurious import region_features
 
+    from seig_search.perception import checks
+
     analyse_mod = importlib.import_module("seig_search.perception.analyse")
-    analyse_mod.DROP_SPURIOUS = False
-    analyse_mod.SPLIT_JOINED = False  # the step after this one (joined.py) was fitted on this one's output
-    analyse_mod.JOIN_SAME_OBJECT = False  # the last step (same_object.py) was fitted on the steps' output
+    checks.DROP_SPURIOUS = False
+    checks.SPLIT_JOINED = False  # the step after this one (joined.py) was fitted on this one's output
+    checks.JOIN_SAME_OBJECT = False  # the last step (same_object.py) was fitted on the steps' output
     est = analyse_mod.analyse(r["srgb"])
     true_px = visible_true_pixels(r["index"], r["summary"], r["names"])
     regions = [o.region.mask for o in est.objects]

@@ -6,7 +6,7 @@ import ast
 import math
 import os
 import sys
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Sequence
 
 import ray
 

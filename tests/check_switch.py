@@ -8,6 +8,8 @@ import importlib
 
 import numpy as np
 
+from seig_search.perception import checks
+
 analyse_mod = importlib.import_module("seig_search.perception.analyse")  # the package exports the function
 
 
@@ -23,10 +25,10 @@ class Unchecked:
 
 
 def off_then_on(srgb: np.ndarray, switch: str, monkeypatch) -> tuple:
-    """``analyse(srgb)`` with ``analyse.<switch>`` False, then True (the estimates, in that order)."""
+    """``analyse(srgb)`` with ``checks.<switch>`` False, then True (the estimates, in that order)."""
     once = Unchecked(srgb)
     found = []
     for on in (False, True):
-        monkeypatch.setattr(analyse_mod, switch, on)
+        monkeypatch.setattr(checks, switch, on)
         found.append(once.checked())
     return tuple(found)

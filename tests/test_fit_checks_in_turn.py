@@ -38,9 +38,10 @@ def test_cues_from_stored_estimates_equal_the_training_scripts(stored, step, scr
     """Each check's cues and labels from the stored estimate (the checks before it on, shipped models) are the
     ones its own training script collects by running the whole of analyse."""
     items, r = stored
-    analyse_mod = importlib.import_module("seig_search.perception.analyse")
+    from seig_search.perception import checks
+
     for switch in turn.SWITCHES.values():  # the training scripts turn steps off module-wide: restore them after
-        monkeypatch.setattr(analyse_mod, switch, True)
+        monkeypatch.setattr(checks, switch, True)
     expected = load(script)._scene_rows(r)
     got = turn.collect(step, items, {}, workers=1)
     assert got["n_found"][0] == expected["n_found"] and got["n_true"][0] == expected["n_true"]

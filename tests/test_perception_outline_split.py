@@ -9,7 +9,7 @@ import pytest
 
 import importlib
 from index_pass import owners
-from seig_search.perception import hidden_objects
+from seig_search.perception import checks, hidden_objects
 from seig_search.perception.fit import Fit
 from seig_search.perception.hidden_objects import image_lab, pieces_behind
 from seig_search.perception.outline_split import MAX_PIECE_COST, REST_GAIN, split_behind
@@ -127,7 +127,7 @@ def test_a_grey_object_behind_a_grey_one_is_split_off_by_the_outline(render_prim
     object."""
     spec, res = render_primitives(1027)
     n = len(spec.objects)
-    monkeypatch.setattr(analyse_mod, "SPLIT_JOINED", False)  # the learned split (joined.py) finds it too
+    monkeypatch.setattr(checks, "SPLIT_JOINED", False)  # the learned split (joined.py) finds it too
     monkeypatch.setattr(analyse_mod, "REFINE_FOREGROUND", False)  # ... and so does the per-pixel model
     monkeypatch.setattr(analyse_mod, "SPLIT_BY_OUTLINE", False)
     assert len(analyse_mod.analyse(res.srgb()).objects) == n - 1

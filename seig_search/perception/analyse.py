@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass, replace
+from dataclasses import replace
 
 import numpy as np
 from scipy import ndimage as ndi
@@ -12,9 +12,8 @@ from seig_search.perception import camera as cam_mod
 from seig_search.perception.assembly import stack_on_base
 from seig_search.perception.background import analyse_background, denoise
 from seig_search.perception.cast_shadows import drawn_shadows, fit_key_light, light_vector, silhouettes
-from seig_search.perception.estimate_maps import EstimateMaps
 from seig_search.perception.hidden_objects import hidden_pieces, image_lab
-from seig_search.perception.joined import best_split
+from seig_search.perception.checks import Unchecked, learned_checks
 from seig_search.perception.casters import release_casterless_shadows, release_stray_shadows
 from seig_search.perception.colorspace import srgb_to_linear
 from seig_search.perception.lighting import estimate_light
@@ -22,21 +21,19 @@ from seig_search.perception.material import estimate_appearance
 from seig_search.perception.object_pixels import refine_foreground
 from seig_search.perception.parts import cutout_parts, drawable
 from seig_search.perception.pitch_shading import refine_pitch
+from seig_search.perception.refit import fit_camera, fitted_object, new_object
 from seig_search.perception.own_shadow import shadow_trimmed_region
 from seig_search.perception.outline_split import split_behind
-from seig_search.perception.same_object import best_join
 from seig_search.perception.rejoin import MAX_UNION_COST, best_cost, rejoin_split_objects
 from seig_search.perception.shadow_objects import (MARGIN_PX, key_without_dark_objects, lit_top_above,
                                                   unexplained_shadow_pieces)
 from seig_search.perception.shadow_patches import shadow_patches
-from seig_search.perception.spurious import spurious_objects
 from seig_search.perception.tint import own_colour_pixels, region_from_mask
 from seig_search.perception.fit import fit_region
 from seig_search.perception.place import candidate_shapes, fit_object, outline_region, place_objects
 from seig_search.perception.segment import colour_gradient, foreground_mask, segment_instances
-from seig_search.perception.types import Background, ObjectEstimate, SceneEstimate, ShapeGuess
+from seig_search.perception.types import MAX_OBJECTS, Background, ObjectEstimate, SceneEstimate
 
-MAX_OBJECTS = 12
 REFINE_FOREGROUND = True  # a per-pixel model moves pixels the hand-set tests got wrong (object_pixels.py)
 TRIM_OWN_SHADOWS = True  # cut a grey object's own cast shadow out of its region with the fitted light
 FIND_HIDDEN = True  # split objects standing behind another off its region (hidden_objects.py)
@@ -47,9 +44,6 @@ UNPULL_KEY = True  # ... the key light fitted again without the object-like piec
 REJOIN_AGAIN = True  # once the shadows are cut off, join split pieces again (cleaner outlines)
 JOIN_SHADOW_FINDS = True  # ... trying the objects found in the shadows too (often their neighbour's shaded side)
 DROP_SHADOW_PATCHES = True  # ground-coloured "objects" in another's drawn shadow that cast none (shadow_patches.py)
-DROP_SPURIOUS = True  # the found object a forest over the estimate's cues calls spurious (spurious.py)
-SPLIT_JOINED = True  # the found region a forest over candidate splits calls two objects (joined.py)
-JOIN_SAME_OBJECT = True  # the touching pair a forest over region pairs calls one object (same_object.py)
 
 
 def check_image(srgb: np.ndarray) -> None:
@@ -96,17 +90,6 @@ def object_foreground(srgb: np.ndarray) -> np.ndarray:
     return hand_set_foreground(np.clip(srgb.astype(np.float32), 0.0, 1.0))[2]
 
 
-@dataclass
-class Unchecked:
-    """The estimate before the learned last checks, with what they read besides the image. Kept apart so
-    the checks can be fitted and measured on stored estimates (the steps before them take most of the time)."""
-
-    est: SceneEstimate
-    fg: np.ndarray
-    irradiance: float
-    ground_lin: np.ndarray | None
-
-
 def analyse(srgb: np.ndarray, alpha: np.ndarray | None = None) -> SceneEstimate:
     """Estimate a scene from one sRGB float image (HxWx3 in [0, 1]), optionally with its alpha (the camera
     hypotheses re-place the result under other pitches: reframe.py)."""
@@ -148,7 +131,7 @@ def estimate_unchecked(srgb: np.ndarray, alpha: np.ndarray | None = None) -> Unc
     ground_lin = None
     if bg.ground_mask is not None and bg.ground_mask.any():
         ground_lin = np.median(srgb_to_linear(srgb[bg.ground_mask]), axis=0)
-    objects = [_object(srgb, r, irradiance, ground_lin) for r in regions]
+    objects = [new_object(srgb, r, irradiance, ground_lin) for r in regions]
     camera, objects = place_objects(objects, camera, w, h, occluders=fg, srgb=srgb, free_aspect=use_alpha)
     if not use_alpha and objects and REJOIN_SPLIT:
         objects = _rejoin(srgb, objects, camera, fg, w, h, irradiance, ground_lin)
@@ -209,72 +192,13 @@ def estimate_unchecked(srgb: np.ndarray, alpha: np.ndarray | None = None) -> Unc
     return Unchecked(est=est, fg=fg, irradiance=irradiance, ground_lin=ground_lin)
 
 
-def learned_checks(srgb: np.ndarray, unchecked: Unchecked) -> SceneEstimate:
-    """The learned last steps on an unchecked estimate of ``srgb`` (float sRGB in [0, 1]): a spurious object
-    dropped, a region holding two objects split, two regions holding one joined (none for cut-outs)."""
-    est, fg, irradiance, ground_lin = unchecked.est, unchecked.fg, unchecked.irradiance, unchecked.ground_lin
-    use_alpha, objects = est.cutout, est.objects
-    maps = EstimateMaps(srgb, est)  # what both learned steps read, drawn once
-    if DROP_SPURIOUS and not use_alpha:  # trained on opaque scenes with a ground; cut-outs have neither
-        drops = set(spurious_objects(srgb, est, maps=maps))
-        est.objects = [o for i, o in enumerate(objects) if i not in drops]
-    split: frozenset[int] | None = None
-    if SPLIT_JOINED and not use_alpha and 0 < len(est.objects) < MAX_OBJECTS:
-        est.objects, split = _split_joined(srgb, est, fg, irradiance, ground_lin, maps)
-    if JOIN_SAME_OBJECT and not use_alpha and len(est.objects) > 1:
-        est.objects = _join_same_object(srgb, est, fg, irradiance, ground_lin, maps,
-                                        exclude=frozenset({split}) if split is not None else frozenset())
-    return est
-
-
-def _split_joined(srgb, est, fg, irradiance, ground_lin, maps=None) -> tuple[list[ObjectEstimate], frozenset[int] | None]:
-    """The estimate's objects with the region the split model trusts most cut in two (joined.py): the piece
-    fitted as a new object, the object re-fitted to the rest; unchanged when either part cannot stand. Also
-    the indices of the two parts (None when nothing was split)."""
-    cand = best_split(srgb, est, maps=maps)
-    if cand is None:
-        return est.objects, None
-    h, w = fg.shape
-    o = est.objects[cand.index]
-    cam = _fit_camera(est.camera, o.fit_scale, w, h)
-    new = _fitted_object(srgb, cand.piece, cam, fg, o.fit_scale, irradiance, ground_lin)
-    if new is None:
-        return est.objects, None
-    rest = region_from_mask(cand.rest)
-    if not fit_object(o, cam, fg, srgb, region=rest, scale=o.fit_scale):
-        return est.objects, None
-    o.region = rest
-    o.appearance = estimate_appearance(srgb, rest, irradiance, ground_lin)
-    if maps is not None:
-        maps.forget(o)  # re-fitted in place: its drawings are stale
-    return est.objects + [new], frozenset({cand.index, len(est.objects)})
-
-
-def _join_same_object(srgb, est, fg, irradiance, ground_lin, maps, exclude) -> list[ObjectEstimate]:
-    """The estimate's objects with the touching pair the same-object model trusts most joined
-    (same_object.py): the larger object re-fitted to the union, the smaller dropped; unchanged when the union
-    cannot stand on the ground."""
-    pair = best_join(srgb, est, maps=maps, exclude=exclude)
-    if pair is None:
-        return est.objects
-    h, w = fg.shape
-    keep, drop = est.objects[pair.large], est.objects[pair.small]
-    union = region_from_mask(keep.region.mask | drop.region.mask)
-    cam = _fit_camera(est.camera, keep.fit_scale, w, h)
-    if not fit_object(keep, cam, fg, srgb, region=union, scale=keep.fit_scale):
-        return est.objects
-    keep.region = union
-    keep.appearance = estimate_appearance(srgb, union, irradiance, ground_lin)
-    return [o for i, o in enumerate(est.objects) if i != pair.small]
-
-
 def _rejoin(srgb, objects, camera, fg, w, h, irradiance, ground_lin, settled=()) -> list[ObjectEstimate]:
     """Objects split by reflections or shading joined again (rejoin.py), fitted in their outline units."""
     def fit_cam(o):
-        return _fit_camera(camera, o.fit_scale, w, h)
+        return fit_camera(camera, o.fit_scale, w, h)
 
     def make(mask, like):
-        return _fitted_object(srgb, mask, fit_cam(like), fg, like.fit_scale, irradiance, ground_lin)
+        return fitted_object(srgb, mask, fit_cam(like), fg, like.fit_scale, irradiance, ground_lin)
 
     return rejoin_split_objects(objects, fit_cam, fg, srgb, make, settled)
 
@@ -294,7 +218,7 @@ def _objects_in_shadow(srgb, lin3, objects, camera, key, bg, fg, w, h, irradianc
     freed = ndi.binary_dilation(np.any(pieces, axis=0), iterations=MARGIN_PX + 1, mask=bg.shadow_mask)
     bg, fg = replace(bg, shadow_mask=bg.shadow_mask & ~freed), fg | freed
     scale = objects[0].fit_scale  # one scale for all: place_objects set it
-    cam = _fit_camera(camera, scale, w, h)
+    cam = fit_camera(camera, scale, w, h)
     labels, n = ndi.label(freed)
     objects = list(objects)
     for part in (labels == k for k in range(1, n + 1)):
@@ -306,7 +230,7 @@ def _objects_in_shadow(srgb, lin3, objects, camera, key, bg, fg, w, h, irradianc
                 o.region = region
                 o.appearance = estimate_appearance(srgb, region, irradiance, ground_lin)
             continue
-        new = _fitted_object(srgb, part, cam, fg, scale, irradiance, ground_lin) if len(objects) < MAX_OBJECTS else None
+        new = fitted_object(srgb, part, cam, fg, scale, irradiance, ground_lin) if len(objects) < MAX_OBJECTS else None
         if new is not None:
             objects.append(new)
     return bg, fg, objects
@@ -324,7 +248,7 @@ def _trim_own_shadows(srgb, lin3, objects, camera, key, bg, fg, w, h, irradiance
                                         own_colour_pixels(lin3, region.mask, fg))
         if trimmed is None:
             continue
-        cam = _fit_camera(camera, o.fit_scale, w, h)
+        cam = fit_camera(camera, o.fit_scale, w, h)
         if fit_object(o, cam, fg, srgb, region=trimmed, scale=o.fit_scale):
             cut |= o.region.mask & ~trimmed.mask
             o.region = trimmed
@@ -344,7 +268,7 @@ def _hidden_objects(srgb, objects, camera, key, bg, fg, w, h, irradiance, ground
     found = []
     for o in list(objects):
         sil = silhouettes(scene_cam, [o], (h, w))
-        cam = _fit_camera(camera, o.fit_scale, w, h)
+        cam = fit_camera(camera, o.fit_scale, w, h)
         # a piece of the front object's own colour may be another object only where one primitive cannot
         # outline the whole region (the join test of rejoin.py, reversed)
         pieces = hidden_pieces(o.region.mask, sil, drawn, lab, ground_lab, same_hue=best_cost(o) > MAX_UNION_COST)
@@ -356,7 +280,7 @@ def _hidden_objects(srgb, objects, camera, key, bg, fg, w, h, irradiance, ground
         if fit_object(o, cam, fg, srgb, region=region_from_mask(front), scale=o.fit_scale):
             o.region = region_from_mask(front)
         for piece in pieces:
-            new = _fitted_object(srgb, piece, cam, fg, o.fit_scale, irradiance, ground_lin)
+            new = fitted_object(srgb, piece, cam, fg, o.fit_scale, irradiance, ground_lin)
             if new is not None:
                 found.append(new)
     return found
@@ -369,7 +293,7 @@ def _split_by_outline(srgb, o, sil, cam, fg, lab, ground_lab, irradiance, ground
         return fit_region(cam, region, fg, candidate_shapes(region))
 
     def make(mask):
-        return _fitted_object(srgb, mask, cam, fg, o.fit_scale, irradiance, ground_lin)
+        return fitted_object(srgb, mask, cam, fg, o.fit_scale, irradiance, ground_lin)
 
     split = split_behind(o, sil, lab, ground_lab, fit_rest, make)
     if split is None or not fit_object(o, cam, fg, srgb, region=split[0], scale=o.fit_scale):
@@ -392,21 +316,3 @@ def _drop_shadow_patches(lin3, objects, camera, key, bg, fg, w, h, ground_lin):
     ground = bg.ground_mask | freed if bg.ground_mask is not None else None
     bg = replace(bg, shadow_mask=bg.shadow_mask | freed, ground_mask=ground)
     return bg, fg & ~freed, [o for i, o in enumerate(objects) if i not in drop], True
-
-
-def _fit_camera(camera, fit_scale: float, w: int, h: int):
-    """The pinhole camera in the outline fits' working units (scene metres over ``fit_scale``)."""
-    return cam_mod.pinhole(cam_mod.scaled(camera, 1.0 / fit_scale), w, h)
-
-
-def _fitted_object(srgb, mask, cam, fg, fit_scale, irradiance, ground_lin) -> ObjectEstimate | None:
-    """A new object for the pixels of ``mask``, fitted with ``cam`` (outline units); None when it cannot stand
-    on the ground."""
-    new = _object(srgb, region_from_mask(mask), irradiance, ground_lin)
-    new.fit_scale = fit_scale
-    return new if fit_object(new, cam, fg, srgb, scale=fit_scale) else None
-
-
-def _object(srgb, region, irradiance, ground_lin):
-    return ObjectEstimate(region=region, shapes=[ShapeGuess("unknown", 0.0)],
-                          appearance=estimate_appearance(srgb, region, irradiance, ground_lin))

@@ -12,7 +12,7 @@ import math
 import numpy as np
 from scipy import ndimage as ndi
 
-from seig_search.perception.colorspace import chromaticity, linear_to_srgb, srgb_to_linear
+from seig_search.perception.colorspace import linear_to_srgb, srgb_to_linear
 
 GREY_MIN_LEVEL = 0.06  # linear r+g+b: below this a superpixel is dark, not grey
 GREY_MIN_SHARE = 0.25  # a grey group this share of its blob is an object of its own

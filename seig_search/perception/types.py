@@ -10,6 +10,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
+MAX_OBJECTS = 12  # objects perception reports per image at most
 SHAPES: tuple[str, ...] = ("cube", "sphere", "cylinder", "cone", "torus", "plane")
 
 
