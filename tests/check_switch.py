@@ -13,7 +13,7 @@ from seig_search.perception import checks
 analyse_mod = importlib.import_module("seig_search.perception.analyse")  # the package exports the function
 
 
-class Unchecked:
+class ChecksOnOneImage:
     """One image's estimate before the checks; ``checked()`` is ``analyse(srgb)`` under the current settings."""
 
     def __init__(self, srgb: np.ndarray) -> None:
@@ -26,7 +26,7 @@ class Unchecked:
 
 def off_then_on(srgb: np.ndarray, switch: str, monkeypatch) -> tuple:
     """``analyse(srgb)`` with ``checks.<switch>`` False, then True (the estimates, in that order)."""
-    once = Unchecked(srgb)
+    once = ChecksOnOneImage(srgb)
     found = []
     for on in (False, True):
         monkeypatch.setattr(checks, switch, on)

@@ -8,7 +8,7 @@ import json
 import numpy as np
 import pytest
 from bench_scripts import load
-from check_switch import Unchecked, off_then_on
+from check_switch import ChecksOnOneImage, off_then_on
 from drawn_estimates import GROUND, SIZE, estimate, placed_object, region_of, shade_right_half
 
 from index_pass import owners, visible_ids
@@ -178,7 +178,7 @@ def test_on_a_render_a_pair_under_the_old_threshold_is_joined(render_primitives,
     spec, res = render_primitives(14855)
     visible = visible_ids(spec, res.index)
     assert load_model()["threshold"] == 0.25
-    once = Unchecked(res.srgb())
+    once = ChecksOnOneImage(res.srgb())
     assert sorted(owners(once.checked(), res.index)) == sorted(visible)
     monkeypatch.setattr(same_object, "load_model", lambda: dict(load_model(), threshold=0.5))
     before = owners(once.checked(), res.index)
