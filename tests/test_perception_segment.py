@@ -365,3 +365,31 @@ def test_a_grey_object_beside_a_coloured_one_is_counted(render_primitives, monke
     monkeypatch.setattr(colour_parts, "GREY_MIN_IMAGE_SHARE", None)  # the rule off
     before = owners(analyse_mod.analyse(res.srgb()), res.index)
     assert len(set(before)) == len(before) == len(visible) - 1
+
+
+def test_a_dark_coloured_object_wedged_beside_a_grey_one_is_kept_a_dark_grey_piece_is_not():
+    """A dark purple box mostly enclosed by a grey one, at a shadow's level: ``distinct_hues`` has no hue to
+    compare for grey, so the purple piece was dropped as a shadow's remnant. Its chromaticity is neither the
+    ground's nor its neighbour's, so it is an object of its own; a piece of the same level with the ground's
+    chromaticity is still a remnant."""
+    from seig_search.perception.segment import _absorb_fragments
+    from seig_search.perception.types import Background
+
+    grey = np.zeros((N, N), bool)
+    grey[30:60, 22:60] = True
+    piece = np.zeros((N, N), bool)
+    piece[40:48, 22:32] = True  # cut into the grey box's left side: most of its outline borders the grey box
+    grey &= ~piece
+    bg = Background(world_srgb=(0.05, 0.05, 0.05), ground_srgb=(0.5, 0.5, 0.5), horizon_row=None,
+                    ground_mask=~(grey | piece), shadow_mask=np.zeros((N, N), bool),
+                    world_mask=np.zeros((N, N), bool), shadow_ratio=0.25)
+
+    def parts(colour):
+        img = np.full((N, N, 3), 0.22)
+        img[grey] = 0.12
+        img[piece] = colour
+        return _absorb_fragments([grey, piece], linear_to_srgb(img).astype(np.float32), bg)
+
+    kept = parts((0.014, 0.002, 0.033))  # dark purple, as measured on generated scene 16091
+    assert len(kept) == 2 and any((p == piece).all() for p in kept)
+    assert len(parts((0.016, 0.016, 0.016))) == 1  # dark and grey: what is left of a cast shadow

@@ -141,6 +141,8 @@ def _absorb_fragments(parts: list[np.ndarray], srgb: np.ndarray, bg: Background 
         dark = level < 0.5 * float(np.median(lin[keep[best]]))
         if not dark or distinct_hues(lin3, small, keep[best]):
             continue  # a darker object of another colour, not the shaded side of this one
+        if ground_chroma is not None and _own_colour(lin3, small, keep[best], ground_chroma):
+            continue  # a dark coloured object beside a grey one: neither its shaded side nor a shadow's remnant
         min_size = max(10, int(0.001 * small.size))
         if small.sum() >= 2 * min_size and len(split_by_concavity(small | keep[best], min_size)) > 1:
             continue  # a shaded side makes one convex outline with its object; this is another object
@@ -152,6 +154,19 @@ def _absorb_fragments(parts: list[np.ndarray], srgb: np.ndarray, bg: Background 
             keep[best] = keep[best] | small
             alive[i] = False
     return [p for p, a in zip(keep, alive) if a]
+
+
+OWN_COLOUR_GAP = 0.15  # chromaticity distance (r, g, b over their sum) from both the lit ground and the neighbour
+
+
+def _own_colour(lin3: np.ndarray, piece: np.ndarray, neighbour: np.ndarray, ground_chroma: np.ndarray) -> bool:
+    """Does ``piece`` carry a colour of its own, far from the ground's and from ``neighbour``'s chromaticity?
+    Shading scales a surface's colour but keeps its chromaticity, and a cast shadow keeps the ground's, so such
+    a piece is another object. ``distinct_hues`` cannot say so when the neighbour is grey (it has no hue): a dark
+    purple box against a grey one was dropped as a shadow remnant."""
+    own = np.median(chromaticity(lin3[piece]), axis=0)
+    other = np.median(chromaticity(lin3[neighbour]), axis=0)
+    return bool(np.linalg.norm(own - ground_chroma) >= OWN_COLOUR_GAP and np.linalg.norm(own - other) >= OWN_COLOUR_GAP)
 
 
 def _varied_like_an_object(piece: np.ndarray, lin: np.ndarray) -> bool:
