@@ -89,8 +89,9 @@ def test_a_wedged_shadow_as_large_as_its_neighbour_is_still_a_shadow():
 
 
 def _dark_piece_below_a_box(wedged: bool):
-    """A bright orange box, a dark piece of a near hue below it (a dark red object, or the box's shadow remnant)
-    and, when ``wedged``, a blue and a green box on either side of the piece."""
+    """A bright orange box, a dark piece of its own chromaticity below it (a dark object of the box's colour, or
+    the box's shadow remnant) and, when ``wedged``, a blue and a green box on either side of the piece. (A dark
+    piece of another chromaticity is an object wherever it stands: test_perception_segment.py.)"""
     from seig_search.perception.types import Background
 
     box, piece, left, right = (np.zeros((N, N), bool) for _ in range(4))
@@ -98,7 +99,7 @@ def _dark_piece_below_a_box(wedged: bool):
     piece[60:74, 40:60] = True
     img = np.full((N, N, 3), 0.22)
     img[box] = (0.8, 0.45, 0.05)
-    img[piece] = (0.12, 0.03, 0.005)
+    img[piece] = (0.12, 0.0675, 0.0075)  # 0.15 of the box's colour
     parts = [box, piece]
     if wedged:
         left[60:74, 20:40] = True

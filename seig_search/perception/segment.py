@@ -142,7 +142,7 @@ def _absorb_fragments(parts: list[np.ndarray], srgb: np.ndarray, bg: Background 
         if not dark or distinct_hues(lin3, small, keep[best]):
             continue  # a darker object of another colour, not the shaded side of this one
         if ground_chroma is not None and _own_colour(lin3, small, keep[best], ground_chroma):
-            continue  # a dark coloured object beside a grey one: neither its shaded side nor a shadow's remnant
+            continue  # a colour of its own: neither the neighbour's shaded side nor a shadow's remnant
         min_size = max(10, int(0.001 * small.size))
         if small.sum() >= 2 * min_size and len(split_by_concavity(small | keep[best], min_size)) > 1:
             continue  # a shaded side makes one convex outline with its object; this is another object
