@@ -18,6 +18,8 @@ from seig_search.perception.concavity import join_slivers, solidity, split_by_co
 from seig_search.perception.shadow_objects import MIN_PIECE_SHARE, spread
 from seig_search.perception.types import Background, Region
 
+OWN_COLOUR_GAP = 0.15  # chromaticity distance (r, g, b over their sum) from the lit ground and the neighbour
+# beyond which a small dark piece is an object of its own
 SHADOW_PIECE_CHROMA = 0.035  # chromaticity distance to the ground within which a dark piece may be a cast shadow
 SHADOW_PIECE_GROUND_SHARE = 0.65  # ... when less of its outline than this borders open ground (set on dev seeds);
 # a darker piece of a neighbour's hue is a shadow remnant by the same bound: of the 13 such pieces that were
@@ -120,8 +122,9 @@ def _absorb_fragments(parts: list[np.ndarray], srgb: np.ndarray, bg: Background 
             continue
         large = small.sum() > 0.5 * keep[best].sum()
         level = float(np.median(lin[small]))
+        own_chroma = np.median(chromaticity(lin3[small]), axis=0)
         gap = float("inf") if ground_level is None else float(  # chromaticity distance to the lit ground
-            np.linalg.norm(np.median(chromaticity(lin3[small]), axis=0) - ground_chroma))
+            np.linalg.norm(own_chroma - ground_chroma))
         shadow_level = None if ground_level is None or bg.shadow_ratio is None else \
             (bg.shadow_ratio * 2.0 + 0.1) * ground_level  # below this a dark piece may be what is left of a shadow
         if ground_level is not None and 0.7 < level / ground_level < 1.4 and gap < 0.05:
@@ -141,7 +144,11 @@ def _absorb_fragments(parts: list[np.ndarray], srgb: np.ndarray, bg: Background 
         dark = level < 0.5 * float(np.median(lin[keep[best]]))
         if not dark or distinct_hues(lin3, small, keep[best]):
             continue  # a darker object of another colour, not the shaded side of this one
-        if ground_chroma is not None and _own_colour(lin3, small, keep[best], ground_chroma):
+        # Shading scales a colour but keeps its chromaticity, and a cast shadow keeps the ground's: a piece far
+        # from both is another object. distinct_hues cannot say so beside a grey neighbour, which has no hue (a
+        # dark purple box against a grey one was dropped as a shadow's remnant).
+        if ground_level is not None and gap >= OWN_COLOUR_GAP and float(np.linalg.norm(
+                own_chroma - np.median(chromaticity(lin3[keep[best]]), axis=0))) >= OWN_COLOUR_GAP:
             continue  # a colour of its own: neither the neighbour's shaded side nor a shadow's remnant
         min_size = max(10, int(0.001 * small.size))
         if small.sum() >= 2 * min_size and len(split_by_concavity(small | keep[best], min_size)) > 1:
@@ -154,19 +161,6 @@ def _absorb_fragments(parts: list[np.ndarray], srgb: np.ndarray, bg: Background 
             keep[best] = keep[best] | small
             alive[i] = False
     return [p for p, a in zip(keep, alive) if a]
-
-
-OWN_COLOUR_GAP = 0.15  # chromaticity distance (r, g, b over their sum) from both the lit ground and the neighbour
-
-
-def _own_colour(lin3: np.ndarray, piece: np.ndarray, neighbour: np.ndarray, ground_chroma: np.ndarray) -> bool:
-    """Does ``piece`` carry a colour of its own, far from the ground's and from ``neighbour``'s chromaticity?
-    Shading scales a surface's colour but keeps its chromaticity, and a cast shadow keeps the ground's, so such
-    a piece is another object. ``distinct_hues`` cannot say so when the neighbour is grey (it has no hue): a dark
-    purple box against a grey one was dropped as a shadow remnant."""
-    own = np.median(chromaticity(lin3[piece]), axis=0)
-    other = np.median(chromaticity(lin3[neighbour]), axis=0)
-    return bool(np.linalg.norm(own - ground_chroma) >= OWN_COLOUR_GAP and np.linalg.norm(own - other) >= OWN_COLOUR_GAP)
 
 
 def _varied_like_an_object(piece: np.ndarray, lin: np.ndarray) -> bool:
