@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 import numpy as np
+from scipy import ndimage as ndi
 
 from seig_search.perception.cast_shadows import light_vector, shadow_footprints, silhouettes
 from seig_search.perception.fit import fit_region
 from seig_search.perception.geometry import PinholeCamera
-from seig_search.perception.own_shadow import shadow_trimmed_region
+from seig_search.perception.own_shadow import coloured_pieces, shadow_trimmed_region
 from seig_search.perception.segment import _region
 from seig_search.perception.types import Appearance, ObjectEstimate, ShapeGuess
 
@@ -77,3 +78,24 @@ def test_a_coloured_objects_own_pixels_are_never_cut_with_its_shadow():
     assert trimmed is not None
     assert (own & ~trimmed.mask).sum() == 0
     assert (cut & ~coloured & trimmed.mask).sum() == 0
+
+
+def test_an_object_of_its_own_colour_in_the_cut_shadow_is_found_grey_shade_is_not():
+    # a grey cylinder's region; the trim cut off two pieces of its cast shadow, one holding a brown sphere
+    ground = np.array([0.5, 0.5, 0.5])
+    lin3 = np.tile(ground, (SIZE, SIZE, 1))
+    kept = np.zeros((SIZE, SIZE), bool)
+    kept[20:50, 30:50] = True
+    lin3[kept] = (0.2, 0.2, 0.21)
+    shade, with_sphere = np.zeros((SIZE, SIZE), bool), np.zeros((SIZE, SIZE), bool)
+    shade[50:75, 30:40] = True
+    with_sphere[50:66, 42:58] = True
+    lin3[shade | with_sphere] = 0.12 * ground  # shade keeps the ground's chromaticity
+    sphere = np.zeros((SIZE, SIZE), bool)
+    sphere[52:64, 44:56] = True
+    lin3[sphere] = (0.06, 0.03, 0.015)  # dark, but not the ground's colour nor the cylinder's
+    found = coloured_pieces(shade | with_sphere, kept, lin3, ground)
+    assert len(found) == 1 and (found[0] == ndi.binary_opening(with_sphere)).all()  # its corners opened off
+    assert coloured_pieces(shade, kept, lin3, ground) == []
+    lin3[sphere] = 0.12 * ground * 0.8  # the same piece, only deeper shade: no object
+    assert coloured_pieces(shade | with_sphere, kept, lin3, ground) == []

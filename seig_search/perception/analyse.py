@@ -22,7 +22,7 @@ from seig_search.perception.object_pixels import refine_foreground
 from seig_search.perception.parts import cutout_parts, drawable
 from seig_search.perception.pitch_shading import refine_pitch
 from seig_search.perception.refit import fit_camera, fitted_object, new_object
-from seig_search.perception.own_shadow import shadow_trimmed_region
+from seig_search.perception.own_shadow import coloured_pieces, shadow_trimmed_region
 from seig_search.perception.outline_split import split_behind
 from seig_search.perception.rejoin import MAX_UNION_COST, best_cost, rejoin_split_objects
 from seig_search.perception.shadow_objects import (MARGIN_PX, key_without_dark_objects, lit_top_above,
@@ -36,6 +36,7 @@ from seig_search.perception.types import MAX_OBJECTS, Background, ObjectEstimate
 
 REFINE_FOREGROUND = True  # a per-pixel model moves pixels the hand-set tests got wrong (object_pixels.py)
 TRIM_OWN_SHADOWS = True  # cut a grey object's own cast shadow out of its region with the fitted light
+FIND_IN_CUT = True  # ... and what the trim cuts off with a colour of its own is an object standing in the shadow
 FIND_HIDDEN = True  # split objects standing behind another off its region (hidden_objects.py)
 SPLIT_BY_OUTLINE = True  # ... also of like colour, where one primitive cannot outline the region (outline_split.py)
 REJOIN_SPLIT = True  # join touching one-hue pieces that one primitive outlines as well (rejoin.py)
@@ -154,7 +155,8 @@ def estimate_unchecked(srgb: np.ndarray, alpha: np.ndarray | None = None) -> Unc
             if JOIN_SHADOW_FINDS:
                 placed.update((id(o), None) for o in objects if id(o) not in placed)
         if key is not None and TRIM_OWN_SHADOWS:
-            cut = _trim_own_shadows(srgb, lin3, objects, camera, key, bg, fg, w, h, irradiance, ground_lin)
+            cut, in_cut = _trim_own_shadows(srgb, lin3, objects, camera, key, bg, fg, w, h, irradiance, ground_lin)
+            objects = objects + in_cut[:max(0, MAX_OBJECTS - len(objects))]
             if FIND_HIDDEN:
                 objects = objects + _hidden_objects(srgb, objects, camera, key, bg, fg, w, h, irradiance,
                                                     ground_lin)[:max(0, MAX_OBJECTS - len(objects))]
@@ -236,12 +238,15 @@ def _objects_in_shadow(srgb, lin3, objects, camera, key, bg, fg, w, h, irradianc
     return bg, fg, objects
 
 
-def _trim_own_shadows(srgb, lin3, objects, camera, key, bg, fg, w, h, irradiance, ground_lin) -> np.ndarray:
+def _trim_own_shadows(srgb, lin3, objects, camera, key, bg, fg, w, h, irradiance,
+                      ground_lin) -> tuple[np.ndarray, list[ObjectEstimate]]:
     """Cut each object's own cast shadow out of its region where the key light shows it (own_shadow.py) and
-    re-fit those objects; returns the HxW mask of the pixels cut."""
+    re-fit those objects. Returns the HxW mask of the pixels cut as shadow, and the objects found standing in
+    what was cut (``own_shadow.coloured_pieces``)."""
     light = light_vector(key.azimuth_deg, key.elevation_deg)
     scene_cam = cam_mod.pinhole(camera, w, h)
     cut = np.zeros((h, w), bool)
+    found: list[ObjectEstimate] = []
     for o in objects:
         region, _ = outline_region(o, srgb, fg)
         trimmed = shadow_trimmed_region(scene_cam, o, region, light, bg.shadow_mask, fg,
@@ -250,10 +255,17 @@ def _trim_own_shadows(srgb, lin3, objects, camera, key, bg, fg, w, h, irradiance
             continue
         cam = fit_camera(camera, o.fit_scale, w, h)
         if fit_object(o, cam, fg, srgb, region=trimmed, scale=o.fit_scale):
-            cut |= o.region.mask & ~trimmed.mask
+            off = o.region.mask & ~trimmed.mask
+            if FIND_IN_CUT and ground_lin is not None:
+                for piece in coloured_pieces(off, trimmed.mask, lin3, ground_lin):
+                    new = fitted_object(srgb, piece, cam, fg, o.fit_scale, irradiance, ground_lin)
+                    if new is not None:
+                        found.append(new)
+                        off &= ~piece
+            cut |= off
             o.region = trimmed
             o.appearance = estimate_appearance(srgb, trimmed, irradiance, ground_lin)
-    return cut
+    return cut, found
 
 
 def _hidden_objects(srgb, objects, camera, key, bg, fg, w, h, irradiance, ground_lin) -> list[ObjectEstimate]:

@@ -6,6 +6,11 @@ key light known (``cast_shadows.fit_key_light``) the two explanations can be com
 whose drawn shadow falls outside the region (partly on lit ground), or a smaller one whose drawn shadow fills
 the rest of it. Smaller objects are tried around the fitted one, shifted against the light, and the region
 loses the shadow part of the best when it explains the pixels clearly better.
+
+What is cut off is not all shadow where an object stands in it: shade scales a surface's colour and keeps its
+chromaticity, and a cast shadow keeps the ground's, so a piece of the cut far from both the ground's and the
+kept region's chromaticity is an object of its own (:func:`coloured_pieces`; a brown sphere in a grey
+cylinder's shadow, joined to the cylinder by segmentation, was cut off with the shadow and lost).
 """
 
 from __future__ import annotations
@@ -14,6 +19,7 @@ import numpy as np
 from scipy import ndimage as ndi
 
 from seig_search.perception.cast_shadows import fill_hull, ground_hull_points, object_points
+from seig_search.perception.colorspace import chromaticity
 from seig_search.perception.geometry import PinholeCamera
 from seig_search.perception.tint import region_from_mask
 from seig_search.perception.types import ObjectEstimate, Region
@@ -27,6 +33,8 @@ FINE_STEPS = (0.05, 0.1, 0.1)  # half the coarse steps of scale, along and acros
 LIT_WEIGHT = 0.5  # a drawn shadow on lit ground costs half a mislabelled pixel (the shadow mask misses some)
 MIN_GAIN = 0.25  # the smaller object must cut the mismatch by this share of the fitted one's
 MIN_CUT_SHARE = 0.12  # ... and leave this share of the region to its shadow
+MIN_COLOURED_PX = 30  # a piece of the cut this large (after a one-pixel opening) may be an object in the shadow
+COLOURED_GAP = 0.15  # ... when its chromaticity is this far from the ground's and the kept region's (segment.OWN_COLOUR_GAP)
 
 
 def _masks(cam: PinholeCamera, pts: np.ndarray, light: np.ndarray, shape) -> tuple[np.ndarray, np.ndarray]:
@@ -109,3 +117,24 @@ def shadow_trimmed_region(cam: PinholeCamera, o: ObjectEstimate, region: Region,
         sizes = ndi.sum(keep, lab, index=np.arange(1, n + 1))
         keep = lab == (1 + int(np.argmax(sizes)))
     return region_from_mask(keep)
+
+
+def coloured_pieces(cut: np.ndarray, kept: np.ndarray, lin3: np.ndarray, ground_lin: np.ndarray) -> list[np.ndarray]:
+    """The parts of ``cut`` (pixels trimmed from a region as its own shadow) that are objects standing in the
+    shadow: at least :data:`MIN_COLOURED_PX` after a one-pixel opening, with a median chromaticity at least
+    :data:`COLOURED_GAP` from both the lit ground's (``ground_lin``, linear) and the ``kept`` region's.
+    ``lin3``: the linear image."""
+    labels, n = ndi.label(ndi.binary_opening(cut))
+    if n == 0 or not kept.any():
+        return []
+    ground_chroma = chromaticity(ground_lin)
+    kept_chroma = np.median(chromaticity(lin3[kept]), axis=0)
+    pieces = []
+    for k in range(1, n + 1):
+        piece = labels == k
+        if piece.sum() < MIN_COLOURED_PX:
+            continue
+        chroma = np.median(chromaticity(lin3[piece]), axis=0)
+        if min(np.linalg.norm(chroma - ground_chroma), np.linalg.norm(chroma - kept_chroma)) >= COLOURED_GAP:
+            pieces.append(piece)
+    return pieces
