@@ -7,7 +7,12 @@ from skimage.color import rgb2lab
 
 from render_pool.color import linear_to_srgb, srgb_to_linear  # the single implementation of the curve
 
-__all__ = ["chromaticity", "linear_to_srgb", "luminance", "srgb_to_linear", "to_lab"]
+__all__ = ["OWN_COLOUR_GAP", "chromaticity", "has_own_colour", "linear_to_srgb", "luminance", "median_chromaticity",
+           "srgb_to_linear", "to_lab"]
+
+# Chromaticity distance (r, g, b over their sum) from each neighbour beyond which a piece has a colour of its
+# own: shade scales a surface's colour and keeps its chromaticity, and a cast shadow keeps the ground's.
+OWN_COLOUR_GAP = 0.15
 
 
 def to_lab(srgb: np.ndarray) -> np.ndarray:
@@ -24,3 +29,14 @@ def chromaticity(linear: np.ndarray, eps: float = 1e-3) -> np.ndarray:
     """rgb / (r + g + b): invariant to shading intensity, which is what separates shadows from objects."""
     s = linear.sum(axis=-1, keepdims=True)
     return linear / np.maximum(s, eps)
+
+
+def median_chromaticity(lin3: np.ndarray, mask: np.ndarray) -> np.ndarray:
+    """Median chromaticity of the linear image ``lin3`` over ``mask``."""
+    return np.median(chromaticity(lin3[mask]), axis=0)
+
+
+def has_own_colour(chroma: np.ndarray, *others: np.ndarray) -> bool:
+    """Is the chromaticity ``chroma`` at least :data:`OWN_COLOUR_GAP` from every one of ``others`` (the lit
+    ground's, a neighbour's), so neither a shaded part of a neighbour nor a shadow cast on the ground?"""
+    return all(float(np.linalg.norm(chroma - o)) >= OWN_COLOUR_GAP for o in others)

@@ -19,7 +19,7 @@ import numpy as np
 from scipy import ndimage as ndi
 
 from seig_search.perception.cast_shadows import fill_hull, ground_hull_points, object_points
-from seig_search.perception.colorspace import chromaticity
+from seig_search.perception.colorspace import chromaticity, has_own_colour, median_chromaticity
 from seig_search.perception.geometry import PinholeCamera
 from seig_search.perception.tint import region_from_mask
 from seig_search.perception.types import ObjectEstimate, Region
@@ -34,7 +34,6 @@ LIT_WEIGHT = 0.5  # a drawn shadow on lit ground costs half a mislabelled pixel 
 MIN_GAIN = 0.25  # the smaller object must cut the mismatch by this share of the fitted one's
 MIN_CUT_SHARE = 0.12  # ... and leave this share of the region to its shadow
 MIN_COLOURED_PX = 30  # a piece of the cut this large (after a one-pixel opening) may be an object in the shadow
-COLOURED_GAP = 0.15  # ... when its chromaticity is this far from the ground's and the kept region's (segment.OWN_COLOUR_GAP)
 
 
 def _masks(cam: PinholeCamera, pts: np.ndarray, light: np.ndarray, shape) -> tuple[np.ndarray, np.ndarray]:
@@ -121,20 +120,12 @@ def shadow_trimmed_region(cam: PinholeCamera, o: ObjectEstimate, region: Region,
 
 def coloured_pieces(cut: np.ndarray, kept: np.ndarray, lin3: np.ndarray, ground_lin: np.ndarray) -> list[np.ndarray]:
     """The parts of ``cut`` (pixels trimmed from a region as its own shadow) that are objects standing in the
-    shadow: at least :data:`MIN_COLOURED_PX` after a one-pixel opening, with a median chromaticity at least
-    :data:`COLOURED_GAP` from both the lit ground's (``ground_lin``, linear) and the ``kept`` region's.
+    shadow: at least :data:`MIN_COLOURED_PX` after a one-pixel opening, with a colour of their own against the
+    lit ground's (``ground_lin``, linear) and the ``kept`` region's (``colorspace.has_own_colour``).
     ``lin3``: the linear image."""
     labels, n = ndi.label(ndi.binary_opening(cut))
-    if n == 0 or not kept.any():
+    pieces = [piece for piece in (labels == k for k in range(1, n + 1)) if piece.sum() >= MIN_COLOURED_PX]
+    if not pieces or not kept.any():
         return []
-    ground_chroma = chromaticity(ground_lin)
-    kept_chroma = np.median(chromaticity(lin3[kept]), axis=0)
-    pieces = []
-    for k in range(1, n + 1):
-        piece = labels == k
-        if piece.sum() < MIN_COLOURED_PX:
-            continue
-        chroma = np.median(chromaticity(lin3[piece]), axis=0)
-        if min(np.linalg.norm(chroma - ground_chroma), np.linalg.norm(chroma - kept_chroma)) >= COLOURED_GAP:
-            pieces.append(piece)
-    return pieces
+    others = (chromaticity(ground_lin), median_chromaticity(lin3, kept))
+    return [p for p in pieces if has_own_colour(median_chromaticity(lin3, p), *others)]

@@ -12,14 +12,12 @@ from scipy import ndimage as ndi
 from skimage import measure, morphology, segmentation
 from skimage.feature import peak_local_max
 
-from seig_search.perception.colorspace import chromaticity, srgb_to_linear, to_lab
+from seig_search.perception.colorspace import chromaticity, has_own_colour, median_chromaticity, srgb_to_linear, to_lab
 from seig_search.perception.colour_parts import PART_MIN_HUE_GAP, distinct_hues, split_by_colour
 from seig_search.perception.concavity import join_slivers, solidity, split_by_concavity
 from seig_search.perception.shadow_objects import MIN_PIECE_SHARE, spread
 from seig_search.perception.types import Background, Region
 
-OWN_COLOUR_GAP = 0.15  # chromaticity distance (r, g, b over their sum) from the lit ground and the neighbour
-# beyond which a small dark piece is an object of its own
 SHADOW_PIECE_CHROMA = 0.035  # chromaticity distance to the ground within which a dark piece may be a cast shadow
 SHADOW_PIECE_GROUND_SHARE = 0.65  # ... when less of its outline than this borders open ground (set on dev seeds);
 # a darker piece of a neighbour's hue is a shadow remnant by the same bound: of the 13 such pieces that were
@@ -122,7 +120,7 @@ def _absorb_fragments(parts: list[np.ndarray], srgb: np.ndarray, bg: Background 
             continue
         large = small.sum() > 0.5 * keep[best].sum()
         level = float(np.median(lin[small]))
-        own_chroma = np.median(chromaticity(lin3[small]), axis=0)
+        own_chroma = median_chromaticity(lin3, small)
         gap = float("inf") if ground_level is None else float(  # chromaticity distance to the lit ground
             np.linalg.norm(own_chroma - ground_chroma))
         shadow_level = None if ground_level is None or bg.shadow_ratio is None else \
@@ -147,8 +145,8 @@ def _absorb_fragments(parts: list[np.ndarray], srgb: np.ndarray, bg: Background 
         # Shading scales a colour but keeps its chromaticity, and a cast shadow keeps the ground's: a piece far
         # from both is another object. distinct_hues cannot say so beside a grey neighbour, which has no hue (a
         # dark purple box against a grey one was dropped as a shadow's remnant).
-        if ground_level is not None and gap >= OWN_COLOUR_GAP and float(np.linalg.norm(
-                own_chroma - np.median(chromaticity(lin3[keep[best]]), axis=0))) >= OWN_COLOUR_GAP:
+        if ground_level is not None and has_own_colour(own_chroma, ground_chroma,
+                                                       median_chromaticity(lin3, keep[best])):
             continue  # a colour of its own: neither the neighbour's shaded side nor a shadow's remnant
         min_size = max(10, int(0.001 * small.size))
         if small.sum() >= 2 * min_size and len(split_by_concavity(small | keep[best], min_size)) > 1:
@@ -180,7 +178,7 @@ def _shadow_like(srgb: np.ndarray, bg: Background | None):
 
     def pred(mask: np.ndarray) -> bool:
         level = float(np.median(lin[mask]))
-        chroma = np.median(chromaticity(lin3[mask]), axis=0)
+        chroma = median_chromaticity(lin3, mask)
         return level < 0.8 * ground_level and float(np.linalg.norm(chroma - ground_chroma)) < SHADOW_LIKE_CHROMA
 
     return pred
